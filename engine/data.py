@@ -1,0 +1,95 @@
+"""Batch sampling: full batch, SGD (size 1) or mini-batches, reshuffled every epoch with a seeded RNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class BatcherState:
+    """Everything needed to restore a Batcher bit for bit (undo, checkpoints)."""
+
+    rng_state: dict
+    perm: np.ndarray | None
+    pos: int
+    epoch: int
+
+
+class Batcher:
+    """Yields index arrays into the training set; ``batch_size=None`` means the full batch.
+
+    A mini-batch run walks a fresh permutation each epoch; the last batch of an epoch may be short
+    (n % batch_size samples) rather than spill into the next epoch, so every epoch sees each sample
+    exactly once.
+    """
+
+    def __init__(self, n: int, batch_size: int | None, rng: np.random.Generator) -> None:
+        if n < 1:
+            raise ValueError("the training set is empty")
+        self.n = n
+        self.rng = rng
+        self.perm: np.ndarray | None = None
+        self.pos = 0
+        self.epoch = 0
+        self.batch_size = self._check(batch_size)
+
+    def _check(self, batch_size: int | None) -> int | None:
+        if batch_size is None:
+            return None
+        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"batch size must be a positive integer or full, got {batch_size!r}")
+        return int(batch_size)
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        """Takes effect from the next batch; the current epoch's permutation is kept."""
+        self.batch_size = self._check(batch_size)
+
+    @property
+    def effective_batch_size(self) -> int:
+        return self.n if self.full else int(self.batch_size)  # type: ignore[arg-type]
+
+    @property
+    def full(self) -> bool:
+        return self.batch_size is None or self.batch_size >= self.n
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return 1 if self.full else -(-self.n // int(self.batch_size))  # type: ignore[arg-type]
+
+    def next(self) -> np.ndarray | None:
+        """Indices of the next batch, or None for the whole set in its stored order."""
+        if self.full and self.pos == 0:
+            self.epoch += 1
+            return None
+        if self.pos == 0 or self.perm is None:
+            self.perm = self.rng.permutation(self.n)
+        bs = self.effective_batch_size
+        idx = self.perm[self.pos : self.pos + bs]
+        self.pos += bs
+        if self.pos >= self.n:
+            self.pos = 0
+            self.epoch += 1
+        return idx
+
+    def mark(self) -> tuple:
+        """A cheap position marker for ``rewind``: next() replaces perm rather than mutating it,
+        and only draws from the RNG when it starts an epoch, so references suffice."""
+        rng_state = self.rng.bit_generator.state if self.pos == 0 and not self.full else None
+        return (self.perm, self.pos, self.epoch, rng_state)
+
+    def rewind(self, mark: tuple) -> None:
+        self.perm, self.pos, self.epoch, rng_state = mark
+        if rng_state is not None:
+            self.rng.bit_generator.state = rng_state
+
+    def state(self) -> BatcherState:
+        perm = None if self.perm is None else self.perm.copy()
+        return BatcherState(self.rng.bit_generator.state, perm, self.pos, self.epoch)
+
+    def load_state(self, st: BatcherState) -> None:
+        self.rng.bit_generator.state = st.rng_state
+        self.perm = None if st.perm is None else st.perm.copy()
+        self.pos = st.pos
+        self.epoch = st.epoch

@@ -1,0 +1,123 @@
+"""Training history in growable numpy arrays, and a min/max-bucket downsampler for plots."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Growable:
+    """An append-only numpy array that doubles its capacity; ``.view`` is the filled part."""
+
+    def __init__(self, width: int | None = None, dtype: type = np.float64, capacity: int = 1024):
+        shape = (capacity,) if width is None else (capacity, width)
+        self._data = np.empty(shape, dtype=dtype)
+        self.n = 0
+
+    def append(self, value: object) -> None:
+        if self.n == self._data.shape[0]:
+            grown = np.empty((2 * self.n, *self._data.shape[1:]), dtype=self._data.dtype)
+            grown[: self.n] = self._data
+            self._data = grown
+        self._data[self.n] = value
+        self.n += 1
+
+    def truncate(self, n: int) -> None:
+        self.n = min(self.n, n)
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._data[: self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class History:
+    """Per-iteration train loss, lr and per-layer gradient norms; periodic evaluations."""
+
+    def __init__(self, n_layers: int) -> None:
+        self.n_layers = n_layers
+        self._train_loss = Growable()
+        self._lr = Growable()
+        self._grad_norms = Growable(n_layers)
+        self._eval_step = Growable(dtype=np.int64, capacity=64)
+        self._eval = Growable(4, capacity=64)  # train_loss, train_acc, test_loss, test_acc
+
+    def record(self, loss: float, lr: float, grad_norms: np.ndarray) -> None:
+        self._train_loss.append(loss)
+        self._lr.append(lr)
+        self._grad_norms.append(grad_norms)
+
+    def record_eval(
+        self, step: int, train_loss: float, train_acc: float, test_loss: float, test_acc: float
+    ) -> None:
+        self._eval_step.append(step)
+        self._eval.append((train_loss, train_acc, test_loss, test_acc))
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        return self._train_loss.view
+
+    @property
+    def lr(self) -> np.ndarray:
+        return self._lr.view
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        return self._grad_norms.view
+
+    @property
+    def eval_steps(self) -> np.ndarray:
+        return self._eval_step.view
+
+    @property
+    def eval_train_loss(self) -> np.ndarray:
+        return self._eval.view[:, 0]
+
+    @property
+    def eval_train_accuracy(self) -> np.ndarray:
+        return self._eval.view[:, 1]
+
+    @property
+    def test_loss(self) -> np.ndarray:
+        return self._eval.view[:, 2]
+
+    @property
+    def test_accuracy(self) -> np.ndarray:
+        return self._eval.view[:, 3]
+
+    def lengths(self) -> tuple[int, int]:
+        return self._train_loss.n, self._eval_step.n
+
+    def truncate(self, lengths: tuple[int, int]) -> None:
+        n, e = lengths
+        self._train_loss.truncate(n)
+        self._lr.truncate(n)
+        self._grad_norms.truncate(n)
+        self._eval_step.truncate(e)
+        self._eval.truncate(e)
+
+
+def downsample(
+    y: np.ndarray, width: int, x: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce y to about 2*width points keeping each bucket's min and max (spikes survive).
+
+    Returns (x, y); x defaults to the sample index. A series already short enough is returned as is.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.shape[0]
+    xs = np.arange(n, dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
+    if width < 1 or n <= 2 * width:
+        return xs, y
+    edges = np.linspace(0, n, width + 1).astype(np.int64)
+    starts = edges[:-1]
+    # place each bucket's min and max at the bucket's first and last x, in the order they occur
+    imin = np.array([s + np.argmin(y[s:e]) for s, e in zip(starts, edges[1:], strict=True)])
+    imax = np.array([s + np.argmax(y[s:e]) for s, e in zip(starts, edges[1:], strict=True)])
+    first = np.minimum(imin, imax)
+    last = np.maximum(imin, imax)
+    idx = np.empty(2 * width, dtype=np.int64)
+    idx[0::2] = first
+    idx[1::2] = last
+    return xs[idx], y[idx]

@@ -1,0 +1,231 @@
+"""Optimisers (SGD with 1986-style momentum, Adam) working on the net's flat parameter vector."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .network import Network
+
+Array = np.ndarray
+
+
+class Optimizer:
+    """Base: owns the learning rate and the L1/L2 regularisation, kept apart from the data gradient.
+
+    The regularisation adds l2/2 ||W||^2 + l1 ||W||_1 to the loss (weights only, not biases), so
+    its gradient l2 W + l1 sign(W) can be shown next to dL/dW of the data.
+    """
+
+    name = "optimizer"
+
+    def __init__(self, lr: float, l1: float = 0.0, l2: float = 0.0) -> None:
+        self.lr = _positive("lr", lr)
+        self.l1 = _non_negative("l1", l1)
+        self.l2 = _non_negative("l2", l2)
+        self._n: int | None = None
+
+    # ---- state ----------------------------------------------------------------------------
+    def bind(self, net: Network) -> None:
+        """Allocate state for ``net`` (first use); a new net of another size resets it."""
+        if self._n != net.n_params:
+            self._n = net.n_params
+            self._alloc(net.n_params, net.dtype)
+
+    def _alloc(self, n: int, dtype: np.dtype) -> None:
+        pass
+
+    def state(self) -> dict[str, Array]:
+        """Optimiser state as named arrays (copies), for undo and checkpoints."""
+        return {}
+
+    def load_state(self, state: dict[str, Array]) -> None:
+        pass
+
+    def reset(self) -> None:
+        self._n = None
+
+    def backup(self) -> None:
+        """Remember the state before an update, so a divergent update can be taken back exactly."""
+
+    def restore(self) -> None:
+        """Return to the state saved by the last ``backup``."""
+
+    def hyper(self) -> dict[str, float]:
+        return {"lr": self.lr, "l1": self.l1, "l2": self.l2}
+
+    # ---- maths ----------------------------------------------------------------------------
+    @property
+    def regularized(self) -> bool:
+        return self.l1 > 0 or self.l2 > 0
+
+    def reg_grad(self, net: Network) -> Array | None:
+        """Flat gradient of the regularisation term, or None when there is none."""
+        if not self.regularized:
+            return None
+        p = net.params
+        r = np.zeros_like(p)
+        if self.l2 > 0:
+            np.multiply(p, self.l2, out=r, where=net.weight_mask)
+        if self.l1 > 0:
+            r += np.where(net.weight_mask, self.l1 * np.sign(p), 0)
+        return r
+
+    def reg_loss(self, net: Network) -> float:
+        if not self.regularized:
+            return 0.0
+        w = net.params[net.weight_mask]
+        return float(0.5 * self.l2 * (w @ w) + self.l1 * np.abs(w).sum())
+
+    def update(self, grad: Array) -> Array:
+        """The update u that will be applied as params += u, given the total flat gradient."""
+        raise NotImplementedError
+
+    def total_grad(self, net: Network) -> Array:
+        """Data gradient (already in net.grad) plus the regularisation gradient."""
+        r = self.reg_grad(net)
+        return net.grad if r is None else net.grad + r
+
+    def step(self, net: Network, X: Array, y: Array) -> float:
+        """Fast path: one forward, one backward, one update; returns the loss before the update."""
+        self.bind(net)
+        X = net._cast(X)
+        y = net._targets(y)
+        zs, acts = net.forward_all(X)
+        loss = net.loss_fn.reduce(net.loss_fn.per_sample(zs[-1], acts[-1], y))
+        net.backward_into(X, y, zs, acts)
+        net.params += self.update(self.total_grad(net))
+        return loss
+
+
+class SGD(Optimizer):
+    """Gradient descent with classic momentum in the 1986 form dw(t) = -lr g + alpha dw(t-1)."""
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.1, momentum: float = 0.0, l1: float = 0.0, l2: float = 0.0):
+        super().__init__(lr, l1, l2)
+        self.momentum = _unit_interval("momentum", momentum)
+        self._v: Array | None = None
+
+    def _alloc(self, n: int, dtype: np.dtype) -> None:
+        self._v = np.zeros(n, dtype=dtype)
+        self._v_backup = np.zeros(n, dtype=dtype)
+
+    def backup(self) -> None:
+        if self.momentum:
+            np.copyto(self._v_backup, self._v)
+
+    def restore(self) -> None:
+        if self.momentum:
+            np.copyto(self._v, self._v_backup)
+
+    def state(self) -> dict[str, Array]:
+        return {} if self._v is None else {"velocity": self._v.copy()}
+
+    def load_state(self, state: dict[str, Array]) -> None:
+        if "velocity" in state and self._v is not None:
+            self._v[...] = state["velocity"]
+
+    def hyper(self) -> dict[str, float]:
+        return {**super().hyper(), "momentum": self.momentum}
+
+    def update(self, grad: Array) -> Array:
+        u = grad * -self.lr
+        if self.momentum:
+            v = self._v
+            v *= self.momentum
+            v += u
+            return v
+        return u
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
+
+    name = "adam"
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        l1: float = 0.0,
+        l2: float = 0.0,
+    ) -> None:
+        super().__init__(lr, l1, l2)
+        self.beta1 = _unit_interval("beta1", beta1)
+        self.beta2 = _unit_interval("beta2", beta2)
+        self.eps = _positive("eps", eps)
+        self.t = 0
+        self._m: Array | None = None
+        self._s: Array | None = None
+
+    def _alloc(self, n: int, dtype: np.dtype) -> None:
+        self._m = np.zeros(n, dtype=dtype)
+        self._s = np.zeros(n, dtype=dtype)
+        self._backup = (self._m.copy(), self._s.copy(), 0)
+        self.t = 0
+
+    def backup(self) -> None:
+        m, s, _ = self._backup
+        np.copyto(m, self._m)
+        np.copyto(s, self._s)
+        self._backup = (m, s, self.t)
+
+    def restore(self) -> None:
+        m, s, t = self._backup
+        np.copyto(self._m, m)
+        np.copyto(self._s, s)
+        self.t = t
+
+    def state(self) -> dict[str, Array]:
+        if self._m is None:
+            return {}
+        return {"m": self._m.copy(), "s": self._s.copy(), "t": np.array(self.t)}
+
+    def load_state(self, state: dict[str, Array]) -> None:
+        if self._m is not None and "m" in state:
+            self._m[...] = state["m"]
+            self._s[...] = state["s"]
+            self.t = int(state["t"])
+
+    def hyper(self) -> dict[str, float]:
+        return {**super().hyper(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def update(self, grad: Array) -> Array:
+        self.t += 1
+        m, s = self._m, self._s
+        m *= self.beta1
+        m += (1 - self.beta1) * grad
+        s *= self.beta2
+        s += (1 - self.beta2) * (grad * grad)
+        mhat = m / (1 - self.beta1**self.t)
+        shat = s / (1 - self.beta2**self.t)
+        return -self.lr * mhat / (np.sqrt(shat) + self.eps)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def _positive(name: str, x: float) -> float:
+    x = float(x)
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {x}")
+    return x
+
+
+def _non_negative(name: str, x: float) -> float:
+    x = float(x)
+    if not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {x}")
+    return x
+
+
+def _unit_interval(name: str, x: float) -> float:
+    x = float(x)
+    if not math.isfinite(x) or not 0 <= x < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {x}")
+    return x

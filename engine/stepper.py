@@ -1,0 +1,580 @@
+"""The phase stepper: one training iteration split into units (sample, forward per layer, loss,
+backward per layer, update) that can be advanced one at a time, by phase, by iteration or fast."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from .data import Batcher, BatcherState
+from .history import History
+from .network import Network
+from .optimizers import Optimizer
+
+Array = np.ndarray
+
+
+class Phase(str, Enum):
+    SAMPLE = "sample"
+    FORWARD = "forward"
+    LOSS = "loss"
+    BACKWARD = "backward"
+    UPDATE = "update"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One indivisible piece of an iteration; ``layer`` is 0-based (None for sample/loss/update)."""
+
+    phase: Phase
+    layer: int | None = None
+
+    def label(self, n_layers: int) -> str:
+        if self.layer is None:
+            return self.phase.value
+        return f"{self.phase.value} L{self.layer + 1}/{n_layers}"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where an iteration produced a non-finite number; that iteration was rejected."""
+
+    step: int
+    phase: str
+    layer: int | None
+    what: str
+
+    def __str__(self) -> str:
+        where = f" layer {self.layer + 1}" if self.layer is not None else ""
+        return f"diverged at step {self.step}, {self.phase}{where}: {self.what} is not finite"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    steps: int
+    diverged: Divergence | None
+    seconds: float
+
+
+@dataclass
+class _Saved:
+    """State at the start of an iteration: what undo and divergence rollback restore."""
+
+    params: Array
+    opt_state: dict[str, Array]
+    batcher: BatcherState
+    step: int
+    history: tuple[int, int]
+    eval_due: int
+
+
+@dataclass
+class IterationState:
+    """What the current (or last) iteration has computed so far; None until computed."""
+
+    batch_idx: Array | None = None
+    X: Array | None = None
+    y: Array | None = None
+    zs: list[Array | None] = field(default_factory=list)
+    acts: list[Array | None] = field(default_factory=list)
+    per_sample_loss: Array | None = None
+    loss: float | None = None
+    reg_loss: float | None = None
+    deltas: list[Array | None] = field(default_factory=list)
+    grads_done: list[bool] = field(default_factory=list)
+    reg_grad: Array | None = None
+    update: Array | None = None
+    grad_norms: Array | None = None
+    lr: float = 0.0
+    batch_size: int = 0
+    fast: bool = False  # filled by the fast path: deltas were not kept
+
+
+class Stepper:
+    """Drives training of ``net`` with ``optimizer`` over (X, y), one unit or many iterations.
+
+    Hyperparameters set mid-iteration are held in ``pending`` and applied when the next iteration
+    starts, so an iteration always runs with one learning rate and one batch size.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        optimizer: Optimizer,
+        X: Array,
+        y: Array,
+        batch_size: int | None = None,
+        seed: int | np.random.Generator = 0,
+        X_test: Array | None = None,
+        y_test: Array | None = None,
+        eval_every: int = 100,
+        undo_depth: int = 100,
+        task: str = "classification",
+    ) -> None:
+        if task not in ("classification", "regression"):
+            raise ValueError(f"unknown task {task!r}; valid: classification, regression")
+        self.net = net
+        self.opt = optimizer
+        optimizer.bind(net)
+        self.X = net._cast(X)
+        self.y = net._targets(y)
+        if self.X.shape[0] != self.y.shape[0]:
+            raise ValueError(f"X has {self.X.shape[0]} rows but y has {self.y.shape[0]}")
+        if self.X.ndim != 2 or self.X.shape[1] != net.sizes[0]:
+            raise ValueError(f"X must have shape (n, {net.sizes[0]}), got {self.X.shape}")
+        self.X_test = None if X_test is None else net._cast(X_test)
+        self.y_test = None if y_test is None else net._targets(y_test)
+        self.task = task
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.batcher = Batcher(self.X.shape[0], batch_size, rng)
+        if eval_every < 1:
+            raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+        self.eval_every = int(eval_every)
+        self.undo_depth = int(undo_depth)
+        self.step = 0
+        self.history = History(net.n_layers)
+        self.pending: dict[str, object] = {}
+        self.diverged: Divergence | None = None
+        self._undo: deque[_Saved] = deque(maxlen=max(self.undo_depth, 1))
+        self._eval_due = self.eval_every
+        self._units = self._make_units(net.n_layers)
+        self._k = 0  # units done in the current iteration; len(units) means complete
+        self.it = self._fresh_state()
+        self._started: _Saved | None = None
+        self._params_backup = np.empty_like(net.params)
+        self.initial_params = net.params.copy()
+        self.initial_opt_state = optimizer.state()
+        self.initial_batcher = self.batcher.state()
+        self.last_eval: dict[str, float | None] = {}
+
+    # ---- structure ------------------------------------------------------------------------
+    @staticmethod
+    def _make_units(L: int) -> list[Unit]:
+        units = [Unit(Phase.SAMPLE)]
+        units += [Unit(Phase.FORWARD, i) for i in range(L)]
+        units.append(Unit(Phase.LOSS))
+        units += [Unit(Phase.BACKWARD, i) for i in range(L - 1, -1, -1)]
+        units.append(Unit(Phase.UPDATE))
+        return units
+
+    @property
+    def units(self) -> list[Unit]:
+        return list(self._units)
+
+    @property
+    def position(self) -> int:
+        """Units done in the current iteration (0 .. len(units))."""
+        return self._k
+
+    @property
+    def at_boundary(self) -> bool:
+        return self._k in (0, len(self._units))
+
+    @property
+    def last_unit(self) -> Unit | None:
+        if self._k == 0:
+            return None
+        return self._units[self._k - 1]
+
+    @property
+    def next_unit(self) -> Unit:
+        return self._units[0 if self._k == len(self._units) else self._k]
+
+    @property
+    def epoch(self) -> int:
+        """Completed passes over the training set."""
+        return self.batcher.epoch
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.batcher.steps_per_epoch
+
+    @property
+    def lr(self) -> float:
+        return self.opt.lr
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.batcher.batch_size
+
+    def _fresh_state(self) -> IterationState:
+        L = self.net.n_layers
+        return IterationState(
+            zs=[None] * L, acts=[None] * L, deltas=[None] * L, grads_done=[False] * L
+        )
+
+    # ---- hyperparameters ------------------------------------------------------------------
+    def _set(self, name: str, value: object) -> bool:
+        """Apply now at an iteration boundary, else hold until the next iteration; True if now."""
+        if self.at_boundary:
+            self._apply(name, value)
+            self.pending.pop(name, None)
+            return True
+        self.pending[name] = value
+        return False
+
+    def _apply(self, name: str, value: object) -> None:
+        if name == "batch_size":
+            self.batcher.set_batch_size(value)  # type: ignore[arg-type]
+        else:
+            setattr(self.opt, name, value)
+        self.diverged = None
+
+    def _validate(self, name: str, value: float) -> float:
+        v = float(value)
+        if name == "lr" and (not math.isfinite(v) or v <= 0):
+            raise ValueError(f"learning rate must be a finite number > 0, got {value!r}")
+        if name == "momentum" and (not math.isfinite(v) or not 0 <= v < 1):
+            raise ValueError(f"momentum must be in [0, 1), got {value!r}")
+        if name in ("l1", "l2") and (not math.isfinite(v) or v < 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        return v
+
+    def set_lr(self, lr: float) -> bool:
+        return self._set("lr", self._validate("lr", lr))
+
+    def set_momentum(self, momentum: float) -> bool:
+        if not hasattr(self.opt, "momentum"):
+            raise ValueError(f"{self.opt.name} has no momentum")
+        return self._set("momentum", self._validate("momentum", momentum))
+
+    def set_regularization(self, l1: float | None = None, l2: float | None = None) -> bool:
+        now = True
+        if l1 is not None:
+            now = self._set("l1", self._validate("l1", l1))
+        if l2 is not None:
+            now = self._set("l2", self._validate("l2", l2))
+        return now
+
+    def set_batch_size(self, batch_size: int | None) -> bool:
+        self.batcher._check(batch_size)
+        return self._set("batch_size", batch_size)
+
+    def _apply_pending(self) -> None:
+        for name, value in self.pending.items():
+            self._apply(name, value)
+        self.pending.clear()
+
+    # ---- saving and restoring -------------------------------------------------------------
+    def _save(self) -> _Saved:
+        return _Saved(
+            self.net.params.copy(),
+            self.opt.state(),
+            self.batcher.state(),
+            self.step,
+            self.history.lengths(),
+            self._eval_due,
+        )
+
+    def _restore(self, s: _Saved) -> None:
+        self.net.params[...] = s.params
+        self.opt.load_state(s.opt_state)
+        self.batcher.load_state(s.batcher)
+        self.step = s.step
+        self.history.truncate(s.history)
+        self._eval_due = s.eval_due
+        self._k = 0
+        self.it = self._fresh_state()
+
+    @property
+    def can_undo(self) -> int:
+        """How many iterations undo can go back (a partial iteration counts as one)."""
+        return len(self._undo) + (0 if self.at_boundary else 1)
+
+    def undo(self) -> bool:
+        """Abandon the partial iteration, or go back one whole iteration; False if nothing to undo.
+
+        Weights, optimiser state, RNG, batch position, counters and history return bit for bit.
+        """
+        if not self.at_boundary and self._started is not None:
+            self._restore(self._started)
+            self._started = None
+            return True
+        if not self._undo:
+            return False
+        self._restore(self._undo.pop())
+        self._started = None
+        self.diverged = None
+        return True
+
+    def reset(self) -> None:
+        """Back to the initial weights, optimiser state and RNG: the same run can be replayed."""
+        self.net.params[...] = self.initial_params
+        self.opt.reset()
+        self.opt.bind(self.net)
+        self.opt.load_state(self.initial_opt_state)
+        self.batcher.load_state(self.initial_batcher)
+        self.step = 0
+        self.history = History(self.net.n_layers)
+        self._undo.clear()
+        self._eval_due = self.eval_every
+        self._k = 0
+        self._started = None
+        self.it = self._fresh_state()
+        self.diverged = None
+        self.last_eval = {}
+
+    # ---- unit by unit ---------------------------------------------------------------------
+    def step_unit(self) -> Unit | None:
+        """Compute the next unit; returns it, or None if the iteration was rejected as divergent."""
+        # overflow is expected on the way to divergence and reported as a Divergence, not a warning
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._step_unit()
+
+    def _step_unit(self) -> Unit | None:
+        if self._k == len(self._units):
+            self._k = 0
+        unit = self._units[self._k]
+        ok = getattr(self, "_unit_" + unit.phase.value)(unit.layer)
+        if not ok:
+            return None
+        self._k += 1
+        if self._k == len(self._units):
+            self._finish_iteration()
+        return unit
+
+    def finish_phase(self) -> list[Unit]:
+        """Run units until the current phase ends (e.g. the rest of the forward pass)."""
+        done: list[Unit] = []
+        phase = self.next_unit.phase
+        while True:
+            u = self.step_unit()
+            if u is None:
+                break
+            done.append(u)
+            if self.at_boundary or self.next_unit.phase != phase:
+                break
+        return done
+
+    def run_until(self, phase: Phase) -> list[Unit]:
+        """Run units until the last unit of ``phase`` is done (e.g. 'f' = forward through loss)."""
+        done: list[Unit] = []
+        while True:
+            u = self.step_unit()
+            if u is None:
+                break
+            done.append(u)
+            if u.phase == phase and (self.at_boundary or self.next_unit.phase != phase):
+                break
+        return done
+
+    def step_iteration(self) -> bool:
+        """Finish the current iteration (or do a whole new one) unit by unit; False if rejected."""
+        while True:
+            if self.step_unit() is None:
+                return False
+            if self._k == len(self._units):
+                return True
+
+    def _unit_sample(self, _: int | None) -> bool:
+        self._apply_pending()
+        self.opt.bind(self.net)
+        self._started = self._save()
+        it = self._fresh_state()
+        idx = self.batcher.next()
+        it.batch_idx = idx
+        it.X = self.X if idx is None else self.X[idx]
+        it.y = self.y if idx is None else self.y[idx]
+        it.lr = self.opt.lr
+        it.batch_size = it.X.shape[0]
+        self.it = it
+        return True
+
+    def _unit_forward(self, i: int) -> bool:
+        it = self.it
+        a_prev = it.X if i == 0 else it.acts[i - 1]
+        it.zs[i], it.acts[i] = self.net.layers[i].forward(a_prev)
+        return True
+
+    def _unit_loss(self, _: int | None) -> bool:
+        it = self.it
+        lf = self.net.loss_fn
+        it.per_sample_loss = lf.per_sample(it.zs[-1], it.acts[-1], it.y)
+        it.loss = lf.reduce(it.per_sample_loss)
+        it.reg_loss = self.opt.reg_loss(self.net)
+        if not math.isfinite(it.loss):
+            return self._reject(Phase.LOSS, None, "the loss")
+        return True
+
+    def _unit_backward(self, i: int) -> bool:
+        it = self.it
+        net = self.net
+        L = net.n_layers
+        if i == L - 1:
+            delta = net.loss_fn.delta(it.zs[-1], it.acts[-1], it.y)
+        else:
+            delta = net.layers[i + 1].delta_below(
+                it.deltas[i + 1], it.zs[i], it.acts[i], net.layers[i]
+            )
+        it.deltas[i] = delta
+        a_prev = it.X if i == 0 else it.acts[i - 1]
+        gW, gb = net.grad_views[i]
+        net.layers[i].backward(delta, a_prev, gW, gb)
+        it.grads_done[i] = True
+        o = net.layer_offsets[i]
+        seg = net.grad[o : net.b_slices[i].stop]
+        if not math.isfinite(float(seg @ seg)):
+            return self._reject(Phase.BACKWARD, i, "the gradient")
+        return True
+
+    def _unit_update(self, _: int | None) -> bool:
+        it = self.it
+        net = self.net
+        it.grad_norms = net.layer_grad_norms()
+        it.reg_grad = self.opt.reg_grad(net)
+        g = net.grad if it.reg_grad is None else net.grad + it.reg_grad
+        u = self.opt.update(g)
+        net.params += u
+        it.update = u.copy()
+        if not math.isfinite(float(net.params.sum())):
+            return self._reject(Phase.UPDATE, None, "a weight")
+        return True
+
+    def _reject(self, phase: Phase, layer: int | None, what: str) -> bool:
+        self.diverged = Divergence(self.step + 1, phase.value, layer, what)
+        if self._started is not None:
+            self._restore(self._started)
+            self._started = None
+        return False
+
+    def _finish_iteration(self) -> None:
+        it = self.it
+        self.step += 1
+        self.history.record(it.loss, it.lr, it.grad_norms)
+        if self._started is not None:
+            self._undo.append(self._started)
+            self._started = None
+        self._maybe_eval()
+
+    # ---- fast path ------------------------------------------------------------------------
+    def run(self, n: int, should_stop: object = None) -> RunResult:
+        """Run n whole iterations as fast as the maths allows; stop early on divergence.
+
+        ``should_stop`` (a callable returning bool) is polled every iteration, for a UI's cancel.
+        A partial iteration is first finished unit by unit. Undo snapshots are kept only for the
+        last ``undo_depth`` iterations, since older ones would be dropped from the ring anyway.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run(n, should_stop)
+
+    def _run(self, n: int, should_stop: object) -> RunResult:
+        t0 = time.perf_counter()
+        done = 0
+        if n > 0 and not self.at_boundary:
+            if not self.step_iteration():
+                return RunResult(done, self.diverged, time.perf_counter() - t0)
+            done += 1
+        self._apply_pending()
+        net, opt, batcher, hist = self.net, self.opt, self.batcher, self.history
+        opt.bind(net)
+        lf = net.loss_fn
+        X, Y = self.X, self.y
+        params, pbak = net.params, self._params_backup
+        offsets = net.layer_offsets
+        keep_from = n - self.undo_depth
+        zs = acts = Xb = yb = ps = None
+        u = None
+        while done < n:
+            if should_stop is not None and should_stop():  # type: ignore[operator]
+                break
+            saved = self._save() if done >= keep_from else None
+            mark = batcher.mark()
+            idx = batcher.next()
+            if idx is None:
+                Xb, yb = X, Y
+            else:
+                Xb, yb = X[idx], Y[idx]
+            zs, acts = net.forward_all(Xb)
+            ps = lf.per_sample(zs[-1], acts[-1], yb)
+            loss = lf.reduce(ps)
+            if not math.isfinite(loss):
+                batcher.rewind(mark)
+                self.diverged = Divergence(self.step + 1, "loss", None, "the loss")
+                break
+            net.backward_into(Xb, yb, zs, acts)
+            g = net.grad
+            norms = np.sqrt(np.add.reduceat(g * g, offsets))
+            if not math.isfinite(float(norms.sum())):
+                batcher.rewind(mark)
+                bad = int(np.flatnonzero(~np.isfinite(norms))[-1])
+                self.diverged = Divergence(self.step + 1, "backward", bad, "the gradient")
+                break
+            np.copyto(pbak, params)
+            opt.backup()
+            u = opt.update(opt.total_grad(net))
+            params += u
+            if not math.isfinite(float(params.sum())):
+                np.copyto(params, pbak)
+                opt.restore()
+                batcher.rewind(mark)
+                self.diverged = Divergence(self.step + 1, "update", None, "a weight")
+                break
+            self.step += 1
+            hist.record(loss, opt.lr, norms)
+            if saved is not None:
+                self._undo.append(saved)
+            done += 1
+            if self.step >= self._eval_due:
+                self._maybe_eval()
+        if zs is not None and done:
+            # keep the last iteration's values (references, no copies) for display
+            L = net.n_layers
+            self.it = IterationState(
+                batch_idx=None,
+                X=Xb,
+                y=yb,
+                zs=list(zs),
+                acts=list(acts),
+                per_sample_loss=ps,
+                loss=float(hist.train_loss[-1]),
+                reg_loss=None,
+                deltas=[None] * L,
+                grads_done=[True] * L,
+                reg_grad=None,
+                update=None if u is None else u.copy(),
+                grad_norms=hist.grad_norms[-1].copy(),
+                lr=opt.lr,
+                batch_size=Xb.shape[0],
+                fast=True,
+            )
+            self._k = len(self._units)
+        return RunResult(done, self.diverged, time.perf_counter() - t0)
+
+    # ---- evaluation -----------------------------------------------------------------------
+    def _maybe_eval(self) -> None:
+        if self.step >= self._eval_due:
+            self.evaluate(record=True)
+            self._eval_due = (self.step // self.eval_every + 1) * self.eval_every
+
+    def evaluate(self, record: bool = False) -> dict[str, float | None]:
+        """Loss (data + regularisation) and accuracy on the full train and test sets."""
+        net = self.net
+        reg = self.opt.reg_loss(net)
+        res: dict[str, float | None] = {
+            "train_loss": net.loss(self.X, self.y) + reg,
+            "train_accuracy": None,
+            "test_loss": None,
+            "test_accuracy": None,
+        }
+        if self.task == "classification":
+            res["train_accuracy"] = net.accuracy(self.X, self.y)
+        if self.X_test is not None and self.X_test.shape[0]:
+            res["test_loss"] = net.loss(self.X_test, self.y_test) + reg
+            if self.task == "classification":
+                res["test_accuracy"] = net.accuracy(self.X_test, self.y_test)
+        if record:
+            nan = float("nan")
+            self.history.record_eval(
+                self.step,
+                res["train_loss"],  # type: ignore[arg-type]
+                nan if res["train_accuracy"] is None else res["train_accuracy"],
+                nan if res["test_loss"] is None else res["test_loss"],
+                nan if res["test_accuracy"] is None else res["test_accuracy"],
+            )
+        self.last_eval = res
+        return res
