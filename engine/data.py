@@ -1,4 +1,4 @@
-"""Batch sampling: full batch, SGD (size 1) or mini-batches, reshuffled every epoch with a seeded RNG."""
+"""Batch sampling: full batch, SGD (size 1) or mini-batches, reshuffled each epoch (seeded)."""
 
 from __future__ import annotations
 

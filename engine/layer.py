@@ -1,4 +1,4 @@
-"""A fully connected layer z = a @ W + b, a = f(z), whose W and b are views into the net's flat buffer."""
+"""A fully connected layer z = a @ W + b, a = f(z); W and b are views into a flat buffer."""
 
 from __future__ import annotations
 

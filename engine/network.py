@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,7 +53,7 @@ class Network:
         self.w_slices: list[slice] = []
         self.b_slices: list[slice] = []
         off = 0
-        for fi, fo in zip(sizes[:-1], sizes[1:], strict=True):
+        for fi, fo in itertools.pairwise(sizes):
             self.layer_offsets.append(off)
             self.w_slices.append(slice(off, off + fi * fo))
             off += fi * fo
@@ -65,7 +66,7 @@ class Network:
         for ws in self.w_slices:
             self.weight_mask[ws] = True
         self.layers: list[Dense] = []
-        for i, (fi, fo) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        for i, (fi, fo) in enumerate(itertools.pairwise(sizes)):
             W = self.params[self.w_slices[i]].reshape(fi, fo)
             b = self.params[self.b_slices[i]]
             self.layers.append(Dense(W, b, activations[i], is_output=i == len(sizes) - 2))

@@ -7,7 +7,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from .optimizers import Optimizer
 Array = np.ndarray
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     SAMPLE = "sample"
     FORWARD = "forward"
     LOSS = "loss"
