@@ -1,0 +1,220 @@
+"""Frozen, copied views of a Stepper's state: what the UI renders, safe to hand across threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .history import downsample
+from .stepper import Stepper
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class LayerSnap:
+    """One layer as of the snapshot. Arrays are copies; None where not computed this iteration."""
+
+    index: int  # 0-based; shown to people as L{index+1}
+    activation: str
+    W: Array  # (fan_in, fan_out)
+    b: Array  # (fan_out,)
+    z: Array | None  # (rows, fan_out), first ``rows`` samples of the batch
+    a: Array | None
+    delta: Array | None  # dL/dz, (rows, fan_out)
+    dW: Array | None  # data gradient of this iteration (None before its backward unit)
+    db: Array | None
+    reg_dW: Array | None  # gradient of the regularisation term (None if no regularisation)
+    uW: Array | None  # update actually applied to W (after the update unit)
+    ub: Array | None
+    grad_norm_W: float | None
+    grad_norm_b: float | None
+    grad_norm_history: Array  # recent ||grad|| of the layer, oldest first
+
+
+@dataclass(frozen=True)
+class DecisionMap:
+    """Network output over a grid of the (2-D) input plane, plus the training points."""
+
+    xs: Array  # (w,) x1 coordinates of columns
+    ys: Array  # (h,) x2 coordinates of rows, top row first
+    classes: Array  # (h, w) predicted class per cell
+    confidence: Array  # (h, w) probability of the predicted class
+    points: Array  # (m, 2) training inputs
+    labels: Array  # (m,) their classes
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a panel needs, computed in the worker, rendered as is by the widgets."""
+
+    scenario: str
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss_name: str
+    reduction: str
+    optimizer: str
+    task: str
+    step: int
+    epoch: int
+    steps_per_epoch: int
+    position: int  # units done in the current iteration
+    n_units: int
+    last_unit: str | None  # e.g. "forward L2/3", "loss", "update"; None before the first unit
+    last_phase: str | None
+    last_layer: int | None
+    next_unit: str
+    lr: float  # in force for the current iteration
+    batch_size: int | None  # setting; None = full batch
+    batch_rows: int  # rows in the current batch
+    momentum: float | None
+    pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
+    diverged: str | None
+    can_undo: int
+    fast: bool  # last iteration ran on the fast path (no deltas kept)
+    layers: tuple[LayerSnap, ...]
+    X: Array | None  # batch inputs, first ``rows`` rows
+    y: Array | None  # batch targets / labels
+    outputs: Array | None  # output activations (probabilities for softmax)
+    per_sample_loss: Array | None
+    loss: float | None  # mean (or sum) data loss of this batch
+    reg_loss: float | None
+    class_names: tuple[str, ...] | None
+    loss_x: Array  # downsampled train loss curve
+    loss_y: Array
+    eval_steps: Array
+    test_loss: Array
+    test_accuracy: Array
+    train_accuracy: Array
+    last_eval: dict
+    decision: DecisionMap | None
+
+
+def _copy(a: Array | None, rows: int | None = None) -> Array | None:
+    if a is None:
+        return None
+    return np.array(a[:rows] if rows is not None else a, copy=True)
+
+
+def decision_map(stepper: Stepper, width: int, height: int, pad: float = 0.1) -> DecisionMap | None:
+    """Classify a width x height grid over the training inputs' range (2-D inputs only)."""
+    net = stepper.net
+    X = stepper.X
+    if net.sizes[0] != 2 or stepper.task != "classification" or width < 1 or height < 1:
+        return None
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    xs = np.linspace(lo[0], hi[0], width)
+    ys = np.linspace(hi[1], lo[1], height)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    out = net.forward(grid)
+    if out.shape[1] == 1:
+        p1 = out[:, 0] if net.output != "tanh" else (out[:, 0] + 1) / 2
+        cls = (p1 > 0.5).astype(np.intp)
+        conf = np.where(cls == 1, p1, 1 - p1)
+    else:
+        cls = out.argmax(axis=1)
+        conf = out.max(axis=1)
+        if net.output != "softmax":
+            conf = np.clip(conf, 0, 1)
+    y = stepper.y
+    labels = (
+        y if y.ndim == 1 else (y[:, 0] > 0.5).astype(np.intp) if y.shape[1] == 1 else y.argmax(1)
+    )
+    return DecisionMap(
+        xs, ys, cls.reshape(height, width), conf.reshape(height, width), X.copy(), labels.copy()
+    )
+
+
+def take_snapshot(
+    stepper: Stepper,
+    scenario: str = "",
+    rows: int = 64,
+    plot_points: int = 200,
+    spark_len: int = 60,
+    decision_size: tuple[int, int] | None = None,
+    class_names: tuple[str, ...] | None = None,
+) -> Snapshot:
+    """Copy what the panels show; ``rows`` limits per-sample arrays, ``plot_points`` the curves."""
+    st = stepper
+    net = st.net
+    it = st.it
+    hist = st.history
+    gn_hist = hist.grad_norms[-spark_len:]
+    layers = []
+    for i, layer in enumerate(net.layers):
+        done = bool(it.grads_done[i]) if it.grads_done else False
+        gW, gb = net.grad_views[i]
+        reg = None
+        if done and st.opt.regularized:
+            reg = st.opt.reg_grad(net)[net.w_slices[i]].reshape(layer.W.shape)
+        upd = it.update
+        layers.append(
+            LayerSnap(
+                index=i,
+                activation=layer.activation,
+                W=layer.W.copy(),
+                b=layer.b.copy(),
+                z=_copy(it.zs[i], rows) if it.zs else None,
+                a=_copy(it.acts[i], rows) if it.acts else None,
+                delta=_copy(it.deltas[i], rows) if it.deltas else None,
+                dW=gW.copy() if done else None,
+                db=gb.copy() if done else None,
+                reg_dW=reg,
+                uW=None if upd is None else upd[net.w_slices[i]].reshape(layer.W.shape).copy(),
+                ub=None if upd is None else upd[net.b_slices[i]].copy(),
+                grad_norm_W=float(np.linalg.norm(gW)) if done else None,
+                grad_norm_b=float(np.linalg.norm(gb)) if done else None,
+                grad_norm_history=gn_hist[:, i].copy(),
+            )
+        )
+    lx, ly = downsample(hist.train_loss, plot_points)
+    last = st.last_unit
+    dec = None
+    if decision_size is not None:
+        dec = decision_map(st, *decision_size)
+    return Snapshot(
+        scenario=scenario,
+        sizes=tuple(net.sizes),
+        activations=tuple(net.activations),
+        loss_name=net.loss_name,
+        reduction=net.reduction,
+        optimizer=st.opt.name,
+        task=st.task,
+        step=st.step,
+        epoch=st.epoch,
+        steps_per_epoch=st.steps_per_epoch,
+        position=st.position,
+        n_units=len(st.units),
+        last_unit=None if last is None else last.label(net.n_layers),
+        last_phase=None if last is None else last.phase.value,
+        last_layer=None if last is None else last.layer,
+        next_unit=st.next_unit.label(net.n_layers),
+        lr=it.lr if not st.at_boundary or st.position else st.lr,
+        batch_size=st.batch_size,
+        batch_rows=int(it.batch_size or st.batcher.effective_batch_size),
+        momentum=getattr(st.opt, "momentum", None),
+        pending=tuple(sorted(st.pending.items())),
+        diverged=None if st.diverged is None else str(st.diverged),
+        can_undo=st.can_undo,
+        fast=it.fast,
+        layers=tuple(layers),
+        X=_copy(it.X, rows),
+        y=_copy(it.y, rows),
+        outputs=_copy(it.acts[-1], rows) if it.acts else None,
+        per_sample_loss=_copy(it.per_sample_loss, rows),
+        loss=it.loss,
+        reg_loss=it.reg_loss,
+        class_names=class_names,
+        loss_x=lx + 1,
+        loss_y=ly,
+        eval_steps=hist.eval_steps.copy(),
+        test_loss=hist.test_loss.copy(),
+        test_accuracy=hist.test_accuracy.copy(),
+        train_accuracy=hist.eval_train_accuracy.copy(),
+        last_eval=dict(st.last_eval),
+        decision=dec,
+    )
