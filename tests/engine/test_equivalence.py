@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from engine_helpers import make_data, net_for
 
 from engine import SGD, Adam, Batcher, Network, Optimizer, Stepper
-
-from engine_helpers import make_data, net_for
 
 N_ITER = 13
 N_SAMPLES = 23
