@@ -1,0 +1,185 @@
+"""Shared look of the data panels: diverging colours, NO_COLOR shades, text building, numbers."""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.text import Span, Text
+
+from engine.snapshot import Snapshot
+
+# Diverging scale after Moreland's "coolwarm": blue (negative), light grey (zero), red
+# (positive). Its ends are far apart in hue and in lightness, so Rich's downgrade to 256 or
+# 16 colours still lands on blue / white / red rather than on one muddy colour.
+NEG_RGB = (59, 76, 192)
+MID_RGB = (221, 221, 221)
+POS_RGB = (180, 4, 38)
+STEPS = 8  # levels on each side of zero; 2 * STEPS + 1 in all
+SHADES = " ░▒▓█"  # NO_COLOR magnitude, with a '-' / '+' sign next to it
+
+# Categorical colours for classes (Okabe-Ito, safe for colour-blind readers) and, for
+# NO_COLOR, one letter or glyph per class.
+CLASS_RGB = (
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (204, 121, 167),
+    (213, 94, 0),
+    (0, 114, 178),
+    (160, 160, 160),
+)
+CLASS_GLYPHS = "ox+*#@%&"
+
+
+def no_color_active(widget: object | None = None) -> bool:
+    """NO_COLOR is honoured from the environment or from Textual's ``app.no_color``."""
+    if os.environ.get("NO_COLOR"):
+        return True
+    try:
+        return bool(getattr(widget.app, "no_color", False))  # type: ignore[union-attr]
+    except Exception:  # not mounted: no app to ask
+        return False
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def level_styles() -> tuple[Style, ...]:
+    """Background styles for levels -STEPS..STEPS (index 0..2*STEPS), text in a readable colour."""
+    out = []
+    for k in range(-STEPS, STEPS + 1):
+        end = NEG_RGB if k < 0 else POS_RGB
+        rgb = _mix(MID_RGB, end, abs(k) / STEPS)
+        lum = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+        fg = Color.from_rgb(0, 0, 0) if lum > 140 else Color.from_rgb(255, 255, 255)
+        out.append(Style(color=fg, bgcolor=Color.from_rgb(*rgb)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def level_fg_styles() -> tuple[Style, ...]:
+    """Foreground-only versions of the level colours (sparklines, numbers on the panel bg)."""
+    return tuple(Style(color=s.bgcolor) for s in level_styles())
+
+
+def levels(values: np.ndarray, scale: float) -> np.ndarray:
+    """Map values to integer levels 0..2*STEPS (STEPS = zero) against +-scale."""
+    if not scale or not math.isfinite(scale):
+        return np.full(np.shape(values), STEPS, dtype=np.intp)
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64) / scale, nan=0.0)
+    return (np.rint(np.clip(v, -1.0, 1.0) * STEPS) + STEPS).astype(np.intp)
+
+
+def shade_cell(level: int, width: int) -> str:
+    """NO_COLOR cell: sign then shades, e.g. '-▓▓' or '+░░'; zero is blank."""
+    k = level - STEPS
+    if k == 0:
+        return " " * width
+    mag = SHADES[max(1, min(4, math.ceil(abs(k) * 4 / STEPS)))]
+    sign = "-" if k < 0 else "+"
+    return sign + mag * (width - 1) if width > 1 else (mag if k > 0 else sign)
+
+
+def class_style(k: int, confidence: float = 1.0) -> Style:
+    """Class colour darkened toward black as confidence falls (0.5 or less is darkest)."""
+    return Style(bgcolor=class_color(k, confidence))
+
+
+@lru_cache(maxsize=512)
+def _class_color(k: int, q: int) -> Color:
+    base = CLASS_RGB[k % len(CLASS_RGB)]
+    t = 0.25 + 0.75 * q / 8
+    return Color.from_rgb(*_mix((24, 24, 24), base, t))
+
+
+def class_color(k: int, confidence: float = 1.0) -> Color:
+    q = round(float(np.clip((confidence - 0.5) * 2, 0.0, 1.0)) * 8)
+    return _class_color(int(k), q)
+
+
+# ---- numbers ----------------------------------------------------------------------------
+def fmt(v: float | None, digits: int = 4) -> str:
+    """Compact general formatting; '—' for missing values."""
+    if v is None:
+        return "—"
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    return f"{v:.{digits}g}"
+
+
+def fmt_exact(v: float | None) -> str:
+    """Enough digits to tell two nearby weights apart."""
+    return fmt(v, 8)
+
+
+def fit_number(v: float, width: int) -> str:
+    """``v`` in at most ``width`` characters (right aligned), or '' if it cannot fit."""
+    if not math.isfinite(v):
+        s = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        return s.rjust(width) if len(s) <= width else ""
+    for prec in (3, 2, 1, 0):
+        s = f"{v:.{prec}f}"
+        if s.startswith("0.") or s.startswith("-0."):
+            s = s.replace("0.", ".", 1)  # '.12' reads fine and saves a column
+        if len(s) <= width and (prec == 0 or float(s) != 0 or v == 0):
+            return s.rjust(width)
+    s = f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
+    return s.rjust(width) if len(s) <= width else ""
+
+
+def snapshot_key(s: Snapshot) -> tuple:
+    """Scalars that change whenever the training state changes (step, unit, undo, settings)."""
+    return (
+        s.scenario,
+        s.step,
+        s.position,
+        s.can_undo,
+        s.lr,
+        s.batch_rows,
+        s.momentum,
+        s.pending,
+        s.diverged,
+        s.fast,
+    )
+
+
+# ---- text building ------------------------------------------------------------------------
+class TextBuilder:
+    """Accumulate plain text and style spans, then make one rich Text (far cheaper than append)."""
+
+    __slots__ = ("_parts", "_pos", "_spans")
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._spans: list[Span] = []
+        self._pos = 0
+
+    def add(self, s: str, style: Style | str | None = None) -> TextBuilder:
+        if not s:
+            return self
+        n = len(s)
+        if style:
+            self._spans.append(Span(self._pos, self._pos + n, style))
+        self._parts.append(s)
+        self._pos += n
+        return self
+
+    def line(self, s: str = "", style: Style | str | None = None) -> TextBuilder:
+        self.add(s, style)
+        return self.add("\n")
+
+    def build(self, no_wrap: bool = True) -> Text:
+        plain = "".join(self._parts)
+        if plain.endswith("\n"):
+            plain = plain[:-1]
+        overflow = "crop" if no_wrap else "fold"
+        return Text(plain, spans=self._spans, no_wrap=no_wrap, overflow=overflow)

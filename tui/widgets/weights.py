@@ -1,0 +1,243 @@
+"""Weights panel: one layer's W and b as a diverging heatmap with a cursor on one weight."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+
+from engine.snapshot import LayerSnap, Snapshot
+from tui.messages import CursorMoved
+
+from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
+from .palette import TextBuilder, fmt, fmt_exact, levels, no_color_active, snapshot_key
+
+COMPUTING = Style(color="yellow", bold=True)
+CELL_WIDTHS = (7, 6, 5, 4, 3, 2)
+
+
+class WeightsPanel(Widget, can_focus=True):
+    """W (rows = input unit i, columns = output unit j) and b of the cursor's layer.
+
+    Keys when focused: arrows move the cursor (the row under W is b), shift+arrows jump a
+    block, pgup/pgdn or < > or , . change layer, m switches block summary mean / max-abs.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1, 0)", "unit", show=False),
+        Binding("down", "move(1, 0)", "unit", show=False),
+        Binding("left", "move(0, -1)", "weight", show=False),
+        Binding("right", "move(0, 1)", "weight", show=False),
+        Binding("shift+up", "jump(-1, 0)", show=False),
+        Binding("shift+down", "jump(1, 0)", show=False),
+        Binding("shift+left", "jump(0, -1)", show=False),
+        Binding("shift+right", "jump(0, 1)", show=False),
+        Binding("pageup,less_than_sign,comma", "layer(-1)", "layer"),
+        Binding("pagedown,greater_than_sign,full_stop", "layer(1)", "layer"),
+        Binding("m", "summary", "mean/max", show=False),
+    ]
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "Weights"
+        self.snapshot: Snapshot | None = None
+        self.cur_layer = 0
+        self.row = 0  # input unit i; == fan_in means the bias row
+        self.col = 0
+        self.summary = "maxabs"
+        self.no_color: bool | None = None  # None: follow NO_COLOR / app.no_color
+        self._key: tuple | None = None
+        self._cache: dict[tuple, tuple] = {}
+        self._shown: tuple[int, int] = (1, 1)  # display blocks (rows, cols) of the last render
+
+    # ---- data -------------------------------------------------------------------------------
+    def show(self, snapshot: Snapshot) -> None:
+        key = (*snapshot_key(snapshot), snapshot.last_layer, snapshot.last_phase)
+        self.snapshot = snapshot
+        n = len(snapshot.layers)
+        if self.cur_layer >= n:
+            self.cur_layer, self.row, self.col = n - 1, 0, 0
+        self._clamp()
+        if key != self._key:
+            self._key = key
+            self._cache.clear()
+            self.refresh()
+
+    @property
+    def kind(self) -> str:
+        lay = self._lay()
+        return "b" if lay is not None and self.row == lay.W.shape[0] else "W"
+
+    def _lay(self) -> LayerSnap | None:
+        s = self.snapshot
+        return None if s is None or not s.layers else s.layers[self.cur_layer]
+
+    def _clamp(self) -> None:
+        lay = self._lay()
+        if lay is None:
+            return
+        fi, fo = lay.W.shape
+        self.row = max(0, min(self.row, fi))
+        self.col = max(0, min(self.col, fo - 1))
+
+    def _post(self) -> None:
+        self._clamp()
+        self.refresh()
+        row = 0 if self.kind == "b" else self.row
+        self.post_message(CursorMoved(self.cur_layer, row, self.col, self.kind))
+
+    def set_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
+        """Put the cursor somewhere without posting CursorMoved (for the app)."""
+        self.cur_layer = layer
+        self._clamp_layer()
+        lay = self._lay()
+        self.row = lay.W.shape[0] if (kind == "b" and lay is not None) else row
+        self.col = col
+        self._clamp()
+        self.refresh()
+
+    def _clamp_layer(self) -> None:
+        n = len(self.snapshot.layers) if self.snapshot else 1
+        self.cur_layer = max(0, min(self.cur_layer, n - 1))
+
+    # ---- actions ----------------------------------------------------------------------------
+    def action_move(self, dr: int, dc: int) -> None:
+        self.row += dr
+        self.col += dc
+        self._post()
+
+    def action_jump(self, dr: int, dc: int) -> None:
+        lay = self._lay()
+        if lay is None:
+            return
+        fi, fo = lay.W.shape
+        br, bc = self._shown
+        self.row += dr * max(1, -(-fi // br))
+        self.col += dc * max(1, -(-fo // bc))
+        self._post()
+
+    def action_layer(self, d: int) -> None:
+        old = self.cur_layer
+        self.cur_layer += d
+        self._clamp_layer()
+        if self.cur_layer != old:
+            self.row = min(self.row, self._lay().W.shape[0]) if self._lay() else 0
+            self._post()
+
+    def action_summary(self) -> None:
+        self.summary = "mean" if self.summary == "maxabs" else "maxabs"
+        self._cache.clear()
+        self.refresh()
+
+    # ---- drawing ------------------------------------------------------------------------------
+    def _reduced(self, lay: LayerSnap, rows: int, cols: int) -> tuple:
+        """Block-summarised W and b with their colour levels; computed once per snapshot/size."""
+        key = (lay.index, rows, cols, self.summary)
+        hit = self._cache.get(key)
+        if hit is None:
+            scale = robust_scale(lay.W)
+            bscale = max(scale, robust_scale(lay.b))
+            Wr = block_reduce(lay.W, rows, cols, self.summary)
+            br = block_reduce(lay.b[None, :], 1, cols, self.summary)[0]
+            hit = (Wr, levels(Wr, scale), br, levels(br, bscale), scale)
+            self._cache[key] = hit
+        return hit
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None or not s.layers:
+            return Text("no network yet", style="dim")
+        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        width, height = max(self.size.width, 20), max(self.size.height, 6)
+        lay = s.layers[self.cur_layer]
+        fi, fo = lay.W.shape
+        tb = TextBuilder()
+        self._strip(tb, s, width)
+        label_w = max(len(str(fi - 1)), 1) + 1
+        avail_w = width - label_w
+        avail_h = max(1, height - 6)  # strip, header, b row, 3 info lines
+        cw = next((c for c in CELL_WIDTHS if fo * c <= avail_w), 2 if nc else 1)
+        cols = min(fo, max(1, avail_w // cw))
+        rows = min(fi, avail_h)
+        self._shown = (rows, cols)
+        Wr, Wl, br, bl, scale = self._reduced(lay, rows, cols)
+        blocked = rows < fi or cols < fo
+        values = not blocked and cw >= 4
+        cur_r = block_of(self.row, fi, rows) if self.kind == "W" else None
+        cur_c = block_of(self.col, fo, cols)
+        # header: column indices when they fit, else what a block stands for
+        tb.add(" " * label_w)
+        if blocked:
+            er, ec = -(-fi // rows), -(-fo // cols)
+            what = "max |w|" if self.summary == "maxabs" else "mean"
+            tb.line(f"{fi}×{fo} in blocks of ≤{er}×{ec}, {what} (m); ±{fmt(scale, 2)}", "dim")
+        elif cw >= 3:
+            tb.line("".join(str(j).rjust(cw - 1) + " " for j in range(fo))[:avail_w], "dim")
+        else:
+            tb.line(f"j → 0..{fo - 1}", "dim")
+        edges = block_edges(fi, rows)
+        for r in range(rows):
+            tb.add(str(int(edges[r])).rjust(label_w - 1) + " ", "dim")
+            heat_row(tb, Wr[r], Wl[r], cw, nc, values, cur_c if r == cur_r else None)
+            tb.add("\n")
+        tb.add("b".rjust(label_w - 1) + " ", "bold")
+        heat_row(tb, br, bl, cw, nc, values, cur_c if self.kind == "b" else None)
+        tb.add("\n")
+        self._info(tb, s, lay)
+        return tb.build()
+
+    def _strip(self, tb: TextBuilder, s: Snapshot, width: int) -> None:
+        computing = s.last_layer if s.last_phase in ("forward", "backward") else None
+        used = 0
+        for lay in s.layers:
+            i = lay.index
+            fi, fo = lay.W.shape
+            mark = ""
+            if i == computing:
+                mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
+            elif s.last_phase == "update":
+                mark = " ◀upd"
+            label = f"L{i + 1} {fi}×{fo}{mark}"
+            label = f"[{label}]" if i == self.cur_layer else f" {label} "
+            if used + len(label) > width:
+                break
+            style = Style(bold=True, reverse=True) if i == self.cur_layer else Style(dim=True)
+            if mark:
+                style = style + COMPUTING
+            tb.add(label, style)
+            used += len(label)
+        tb.add("\n")
+
+    def _info(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap) -> None:
+        L = f"L{lay.index + 1}"
+        j = self.col
+        if self.kind == "b":
+            name, val = f"b[{j}]", lay.b[j]
+            g = None if lay.db is None else lay.db[j]
+            reg = None
+            u = None if lay.ub is None else lay.ub[j]
+            where = f"bias of unit {j}"
+        else:
+            i = self.row
+            name, val = f"W[{i},{j}]", lay.W[i, j]
+            g = None if lay.dW is None else lay.dW[i, j]
+            reg = None if lay.reg_dW is None else lay.reg_dW[i, j]
+            u = None if lay.uW is None else lay.uW[i, j]
+            where = f"input {i} → unit {j}"
+        tb.add(f"{L} {name}", "bold").line(f" ({where}) = {fmt_exact(val)}")
+        if g is None:
+            tb.line(f"∂L/∂{name} not computed yet (backward {L} comes later)", "dim")
+        elif reg is not None and np.any(reg):
+            tb.line(f"∂L/∂{name} = {fmt(g + reg, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}")
+        else:
+            tb.line(f"∂L/∂{name} = {fmt(g, 6)}")
+        if u is None:
+            tb.add("last update: none yet (after the update unit)", "dim")
+        else:
+            tb.add(f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})")
