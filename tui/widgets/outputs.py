@@ -1,0 +1,201 @@
+"""Outputs panel: one batch sample's class probabilities as bars (or prediction vs target)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+
+from engine.snapshot import Snapshot
+from tui.messages import SampleSelected
+
+from .palette import TextBuilder, fmt, no_color_active, snapshot_key
+
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+TRUE = Style(color="green", bold=True)
+WRONG = Style(color="red", bold=True)
+OTHER = Style(color="bright_black")
+
+
+def bar(frac: float, width: int) -> str:
+    """A horizontal bar of ``frac`` (0..1) of ``width`` cells, in eighths of a cell."""
+    frac = float(np.clip(frac if np.isfinite(frac) else 0.0, 0.0, 1.0))
+    eighths = round(frac * width * 8)
+    full, part = divmod(eighths, 8)
+    s = "█" * full + (EIGHTHS[part] if part else "")
+    return s.ljust(width)
+
+
+class OutputsPanel(Widget, can_focus=True):
+    """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "pick(-1)", "sample", show=False),
+        Binding("down,j", "pick(1)", "sample", show=False),
+        Binding("home", "pick(-1000000000)", show=False),
+        Binding("end", "pick(1000000000)", show=False),
+    ]
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "Outputs"
+        self.snapshot: Snapshot | None = None
+        self.sample = 0
+        self.no_color: bool | None = None
+        self._key: tuple | None = None
+
+    def show(self, snapshot: Snapshot) -> None:
+        key = (*snapshot_key(snapshot), snapshot.outputs is None, snapshot.X is None)
+        self.snapshot = snapshot
+        self.sample = max(0, min(self.sample, self.n_samples - 1))
+        if key != self._key:
+            self._key = key
+            self.refresh()
+
+    @property
+    def n_samples(self) -> int:
+        s = self.snapshot
+        if s is None:
+            return 0
+        arr = s.outputs if s.outputs is not None else s.X
+        return 0 if arr is None else int(arr.shape[0])
+
+    def action_pick(self, d: int) -> None:
+        n = self.n_samples
+        if not n:
+            return
+        new = max(0, min(self.sample + d, n - 1))
+        if new != self.sample:
+            self.sample = new
+            self.refresh()
+            self.post_message(SampleSelected(new))
+
+    def select(self, index: int) -> None:
+        """Select a sample without posting SampleSelected (for the app)."""
+        self.sample = max(0, min(index, max(self.n_samples - 1, 0)))
+        self.refresh()
+
+    # ---- drawing ------------------------------------------------------------------------------
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text("no batch yet", style="dim")
+        tb = TextBuilder()
+        n = self.n_samples
+        if n == 0:
+            return Text("no batch yet: the sample unit picks one (press n)", style="dim")
+        i = self.sample
+        shown = f"first {n} of {s.batch_rows}" if n < s.batch_rows else f"{n}"
+        tb.add(f"sample {i + 1}/{shown}", "bold").add("  (↑/↓ or j/k)", "dim")
+        if s.X is not None and s.X.shape[1] <= 4:
+            tb.add("  x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]")
+        tb.add("\n")
+        if s.outputs is None:
+            tb.line(f"outputs appear after forward L{len(s.layers)}/{len(s.layers)}", "dim")
+            return tb.build()
+        if s.task == "regression":
+            self._draw_regression(tb, s, i)
+        else:
+            self._draw_classes(tb, s, i)
+        return tb.build()
+
+    def _draw_classes(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
+        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        out = s.outputs[i]
+        probs, true = _probs_and_label(s, i, out)
+        k = len(probs)
+        names = list(s.class_names or ()) + [str(c) for c in range(len(s.class_names or ()), k)]
+        lw = min(max(len(nm) for nm in names), 14)
+        width = max(self.size.width, 30)
+        bw = max(4, width - lw - 4 - 7 - 5)
+        pred = int(np.argmax(probs))
+        rows = max(1, self.size.height - 4)
+        order = range(k) if k <= rows else np.argsort(-probs)[:rows]
+        for c in order:
+            c = int(c)
+            is_true, is_pred = c == true, c == pred
+            mark = "Lc" if is_true else "  "
+            style = TRUE if is_true else (WRONG if is_pred else OTHER)
+            tb.add(f"{mark} ", "bold" if is_true else None)
+            tb.add(names[c][:lw].ljust(lw) + " ", "bold" if (is_true or is_pred) else None)
+            fill = "█" if (is_true or not nc) else "▒"
+            tb.add(bar(probs[c], bw).replace("█", fill), None if nc else style)
+            tb.add(f" {probs[c]:.3f}")
+            tb.line(" ◀ predicted" if is_pred else "", "bold" if is_pred else None)
+        if true is not None:
+            ok = "✓ right" if pred == true else "✗ wrong"
+            tb.add(f"true Lc = {names[true]}, predicted {names[pred]} ", "bold")
+            tb.line(ok, None if nc else (TRUE if pred == true else WRONG))
+        self._draw_loss(tb, s, i, probs, true)
+
+    def _draw_loss(self, tb: TextBuilder, s: Snapshot, i: int, probs: np.ndarray, true: int | None):
+        psl = s.per_sample_loss
+        if psl is None or i >= len(psl):
+            tb.add("loss: after the loss unit", "dim")
+            return
+        if s.loss_name == "cross_entropy" and true is not None:
+            tb.add(f"loss = -log p_Lc = -log {probs[true]:.4f} = {fmt(psl[i], 5)}")
+        else:
+            tb.add(f"loss ({s.loss_name}) = {fmt(psl[i], 5)}")
+        if s.loss is not None:
+            tb.add(f"   batch {s.reduction} {fmt(s.loss, 4)}", "dim")
+
+    def _draw_regression(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
+        out = s.outputs
+        y = s.y.reshape(len(s.y), -1) if s.y is not None else None
+        width = max(self.size.width, 30)
+        for k in range(out.shape[1]):
+            pred = float(out[i, k])
+            tb.add(f"ŷ{k if out.shape[1] > 1 else ''} = {fmt(pred, 5)}", "bold")
+            if y is None:
+                tb.line()
+                continue
+            t = float(y[i, k])
+            tb.line(f"   target t = {fmt(t, 5)}   error ŷ - t = {fmt(pred - t, 4)}")
+            lo = float(min(out[:, k].min(), y[:, k].min()))
+            hi = float(max(out[:, k].max(), y[:, k].max()))
+            tb.line(_axis(pred, t, lo, hi, width - 2))
+        tb.add("● prediction  | target   (axis spans the batch)\n", "dim")
+        self._draw_loss(tb, s, i, np.zeros(0), None)
+
+
+def _probs_and_label(s: Snapshot, i: int, out: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Class probabilities (or unit outputs) and the true class of sample ``i``."""
+    y = s.y
+    act = s.activations[-1]
+    if out.shape[0] == 1:  # one unit: two classes
+        p1 = float(out[0])
+        if act == "tanh":
+            p1 = (p1 + 1) / 2
+        true = None
+        if y is not None:
+            t = float(np.ravel(y[i])[0])
+            true = int(t > (0.0 if act == "tanh" else 0.5))
+        return np.array([1 - p1, p1]), true
+    probs = np.asarray(out, dtype=np.float64)
+    if act == "tanh":
+        probs = (probs + 1) / 2
+    true = None
+    if y is not None:
+        true = int(y[i]) if np.ndim(y[i]) == 0 else int(np.argmax(y[i]))
+    return probs, true
+
+
+def _axis(pred: float, t: float, lo: float, hi: float, width: int) -> str:
+    """A number line from lo to hi with the target '|' and the prediction '●' on it."""
+    width = max(width, 10)
+    span = hi - lo if hi > lo else 1.0
+    line = ["─"] * width
+
+    def at(v: float) -> int:
+        return round((v - lo) / span * (width - 1))
+
+    line[at(t)] = "|"
+    line[at(pred)] = "●"
+    return "".join(line)
