@@ -43,10 +43,11 @@ class History:
         self._eval_step = Growable(dtype=np.int64, capacity=64)
         self._eval = Growable(4, capacity=64)  # train_loss, train_acc, test_loss, test_acc
 
-    def record(self, loss: float, lr: float, grad_norms: np.ndarray) -> None:
+    def record(self, loss: float, lr: float, sq_grad_norms: np.ndarray) -> None:
+        """One iteration; gradient norms come squared (the square root is taken when read)."""
         self._train_loss.append(loss)
         self._lr.append(lr)
-        self._grad_norms.append(grad_norms)
+        self._grad_norms.append(sq_grad_norms)
 
     def record_eval(
         self, step: int, train_loss: float, train_acc: float, test_loss: float, test_acc: float
@@ -64,7 +65,12 @@ class History:
 
     @property
     def grad_norms(self) -> np.ndarray:
-        return self._grad_norms.view
+        """(iterations, layers): sqrt(||dL/dW_l||^2 + ||dL/db_l||^2) of the data loss."""
+        return np.sqrt(self._grad_norms.view)
+
+    def grad_norms_tail(self, k: int) -> np.ndarray:
+        """The last k rows of ``grad_norms`` without touching the rest of the history."""
+        return np.sqrt(self._grad_norms.view[-k:]) if k > 0 else np.sqrt(self._grad_norms.view[:0])
 
     @property
     def eval_steps(self) -> np.ndarray:

@@ -43,6 +43,10 @@ class Loss:
     def per_sample(self, z: Array, a: Array, y: Array) -> Array:
         """Loss of each sample, shape (n,), computed from the logits z where that is stabler."""
         if self.name == "cross_entropy":
+            pc = a[np.arange(z.shape[0]), y]
+            if pc.min() > 1e-300:
+                # -log of the softmax output is exact to rounding while p_c is a normal number
+                return -np.log(pc)
             m = z.max(axis=1, keepdims=True)
             logsum = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
             return logsum - z[np.arange(z.shape[0]), y]

@@ -70,6 +70,9 @@ class Network:
             W = self.params[self.w_slices[i]].reshape(fi, fo)
             b = self.params[self.b_slices[i]]
             self.layers.append(Dense(W, b, activations[i], is_output=i == len(sizes) - 2))
+        self.grad_segments: list[Array] = [
+            self.grad[o : bs.stop] for o, bs in zip(self.layer_offsets, self.b_slices, strict=True)
+        ]
         self.grad_views: list[tuple[Array, Array]] = [
             (self.grad[ws].reshape(fi, fo), self.grad[bs])
             for ws, bs, fi, fo in zip(
@@ -203,10 +206,13 @@ class Network:
         self.backward_into(X, y, zs, acts)
         return [(gW.copy(), gb.copy()) for gW, gb in self.grad_views]
 
-    def layer_grad_norms(self, grad: Array | None = None) -> Array:
+    def sq_layer_norms(self) -> Array:
+        """||dW_l||^2 + ||db_l||^2 per layer: one BLAS dot over each layer's contiguous slice."""
+        return np.array([seg @ seg for seg in self.grad_segments], dtype=np.float64)
+
+    def layer_grad_norms(self) -> Array:
         """sqrt(||dW_l||^2 + ||db_l||^2) per layer, from the flat gradient."""
-        g = self.grad if grad is None else grad
-        return np.sqrt(np.add.reduceat(g * g, self.layer_offsets))
+        return np.sqrt(self.sq_layer_norms())
 
     # ---- evaluation -----------------------------------------------------------------------
     def predict(self, X: Array) -> Array:

@@ -40,17 +40,15 @@ class Optimizer:
         """Optimiser state as named arrays (copies), for undo and checkpoints."""
         return {}
 
+    def state_views(self) -> dict[str, Array]:
+        """The live state arrays, not copies: for callers that copy them into their own buffers."""
+        return {}
+
     def load_state(self, state: dict[str, Array]) -> None:
         pass
 
     def reset(self) -> None:
         self._n = None
-
-    def backup(self) -> None:
-        """Remember the state before an update, so a divergent update can be taken back exactly."""
-
-    def restore(self) -> None:
-        """Return to the state saved by the last ``backup``."""
 
     def hyper(self) -> dict[str, float]:
         return {"lr": self.lr, "l1": self.l1, "l2": self.l2}
@@ -78,9 +76,22 @@ class Optimizer:
         w = net.params[net.weight_mask]
         return float(0.5 * self.l2 * (w @ w) + self.l1 * np.abs(w).sum())
 
-    def update(self, grad: Array) -> Array:
-        """The update u that will be applied as params += u, given the total flat gradient."""
+    def propose(self, grad: Array) -> Array:
+        """The update u to apply as params += u, given the total flat gradient.
+
+        The optimiser's own state (velocity, moments) is not changed until ``commit()``, so an
+        update found to be non-finite can be dropped with nothing to undo.
+        """
         raise NotImplementedError
+
+    def commit(self) -> None:
+        """Make the state computed by the last ``propose`` the current state."""
+
+    def update(self, grad: Array) -> Array:
+        """propose + commit."""
+        u = self.propose(grad)
+        self.commit()
+        return u
 
     def total_grad(self, net: Network) -> Array:
         """Data gradient (already in net.grad) plus the regularisation gradient."""
@@ -106,39 +117,52 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0, l1: float = 0.0, l2: float = 0.0):
         super().__init__(lr, l1, l2)
-        self.momentum = _unit_interval("momentum", momentum)
         self._v: Array | None = None
+        self._v_next: Array | None = None
+        self.momentum = momentum
+
+    @property
+    def momentum(self) -> float:
+        return self._momentum
+
+    @momentum.setter
+    def momentum(self, value: float) -> None:
+        self._momentum = _unit_interval("momentum", value)
+        if not self._momentum and self._v is not None:
+            # without momentum the velocity is unused; zero it so switching back starts afresh
+            # and so the (empty) saved state of a momentum-free step restores exactly
+            self._v[...] = 0
 
     def _alloc(self, n: int, dtype: np.dtype) -> None:
         self._v = np.zeros(n, dtype=dtype)
-        self._v_backup = np.zeros(n, dtype=dtype)
-
-    def backup(self) -> None:
-        if self.momentum:
-            np.copyto(self._v_backup, self._v)
-
-    def restore(self) -> None:
-        if self.momentum:
-            np.copyto(self._v, self._v_backup)
+        self._v_next = None
 
     def state(self) -> dict[str, Array]:
-        return {} if self._v is None else {"velocity": self._v.copy()}
+        return {"velocity": self._v.copy()} if self._v is not None and self.momentum else {}
+
+    def state_views(self) -> dict[str, Array]:
+        return {"velocity": self._v} if self._v is not None and self.momentum else {}
 
     def load_state(self, state: dict[str, Array]) -> None:
-        if "velocity" in state and self._v is not None:
-            self._v[...] = state["velocity"]
+        if self._v is not None:
+            self._v[...] = state.get("velocity", 0)
 
     def hyper(self) -> dict[str, float]:
         return {**super().hyper(), "momentum": self.momentum}
 
-    def update(self, grad: Array) -> Array:
+    def propose(self, grad: Array) -> Array:
         u = grad * -self.lr
         if self.momentum:
-            v = self._v
-            v *= self.momentum
+            v = self._v * self.momentum
             v += u
+            self._v_next = v
             return v
         return u
+
+    def commit(self) -> None:
+        if self._v_next is not None:
+            self._v = self._v_next
+            self._v_next = None
 
 
 class Adam(Optimizer):
@@ -166,25 +190,18 @@ class Adam(Optimizer):
     def _alloc(self, n: int, dtype: np.dtype) -> None:
         self._m = np.zeros(n, dtype=dtype)
         self._s = np.zeros(n, dtype=dtype)
-        self._backup = (self._m.copy(), self._s.copy(), 0)
+        self._next: tuple[Array, Array, int] | None = None
         self.t = 0
-
-    def backup(self) -> None:
-        m, s, _ = self._backup
-        np.copyto(m, self._m)
-        np.copyto(s, self._s)
-        self._backup = (m, s, self.t)
-
-    def restore(self) -> None:
-        m, s, t = self._backup
-        np.copyto(self._m, m)
-        np.copyto(self._s, s)
-        self.t = t
 
     def state(self) -> dict[str, Array]:
         if self._m is None:
             return {}
         return {"m": self._m.copy(), "s": self._s.copy(), "t": np.array(self.t)}
+
+    def state_views(self) -> dict[str, Array]:
+        if self._m is None:
+            return {}
+        return {"m": self._m, "s": self._s, "t": np.array(self.t)}
 
     def load_state(self, state: dict[str, Array]) -> None:
         if self._m is not None and "m" in state:
@@ -195,16 +212,21 @@ class Adam(Optimizer):
     def hyper(self) -> dict[str, float]:
         return {**super().hyper(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
-    def update(self, grad: Array) -> Array:
-        self.t += 1
-        m, s = self._m, self._s
-        m *= self.beta1
+    def propose(self, grad: Array) -> Array:
+        t = self.t + 1
+        m = self._m * self.beta1
         m += (1 - self.beta1) * grad
-        s *= self.beta2
+        s = self._s * self.beta2
         s += (1 - self.beta2) * (grad * grad)
-        mhat = m / (1 - self.beta1**self.t)
-        shat = s / (1 - self.beta2**self.t)
+        self._next = (m, s, t)
+        mhat = m / (1 - self.beta1**t)
+        shat = s / (1 - self.beta2**t)
         return -self.lr * mhat / (np.sqrt(shat) + self.eps)
+
+    def commit(self) -> None:
+        if self._next is not None:
+            self._m, self._s, self.t = self._next
+            self._next = None
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

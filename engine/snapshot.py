@@ -143,7 +143,7 @@ def take_snapshot(
     net = st.net
     it = st.it
     hist = st.history
-    gn_hist = hist.grad_norms[-spark_len:]
+    gn_hist = hist.grad_norms_tail(spark_len)
     layers = []
     for i, layer in enumerate(net.layers):
         done = bool(it.grads_done[i]) if it.grads_done else False

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
-from .data import Batcher, BatcherState
+from .data import Batcher
 from .history import History
 from .network import Network
-from .optimizers import Optimizer
+from .optimizers import SGD, Optimizer
+from .undo import Saved, UndoRing
 
 Array = np.ndarray
 
@@ -62,18 +62,6 @@ class RunResult:
 
 
 @dataclass
-class _Saved:
-    """State at the start of an iteration: what undo and divergence rollback restore."""
-
-    params: Array
-    opt_state: dict[str, Array]
-    batcher: BatcherState
-    step: int
-    history: tuple[int, int]
-    eval_due: int
-
-
-@dataclass
 class IterationState:
     """What the current (or last) iteration has computed so far; None until computed."""
 
@@ -89,7 +77,8 @@ class IterationState:
     grads_done: list[bool] = field(default_factory=list)
     reg_grad: Array | None = None
     update: Array | None = None
-    grad_norms: Array | None = None
+    grad_norms: Array | None = None  # per layer sqrt(||dW||^2 + ||db||^2)
+    sq_grad_norms: Array | None = None
     lr: float = 0.0
     batch_size: int = 0
     fast: bool = False  # filled by the fast path: deltas were not kept
@@ -140,13 +129,14 @@ class Stepper:
         self.history = History(net.n_layers)
         self.pending: dict[str, object] = {}
         self.diverged: Divergence | None = None
-        self._undo: deque[_Saved] = deque(maxlen=max(self.undo_depth, 1))
+        state_bytes = net.params.nbytes * (1 + len(optimizer.state()))
+        self._undo = UndoRing(self.undo_depth, state_bytes)
+        self.undo_depth = self._undo.depth
         self._eval_due = self.eval_every
         self._units = self._make_units(net.n_layers)
         self._k = 0  # units done in the current iteration; len(units) means complete
         self.it = self._fresh_state()
-        self._started: _Saved | None = None
-        self._params_backup = np.empty_like(net.params)
+        self._started: Saved | None = None
         self.initial_params = net.params.copy()
         self.initial_opt_state = optimizer.state()
         self.initial_batcher = self.batcher.state()
@@ -261,8 +251,18 @@ class Stepper:
         self.pending.clear()
 
     # ---- saving and restoring -------------------------------------------------------------
-    def _save(self) -> _Saved:
-        return _Saved(
+    def _push_undo(self) -> None:
+        self._undo.push(
+            self.net.params,
+            self.opt.state_views(),
+            self.batcher.state(),
+            self.step,
+            self.history.lengths(),
+            self._eval_due,
+        )
+
+    def _save(self) -> Saved:
+        return Saved(
             self.net.params.copy(),
             self.opt.state(),
             self.batcher.state(),
@@ -271,7 +271,7 @@ class Stepper:
             self._eval_due,
         )
 
-    def _restore(self, s: _Saved) -> None:
+    def _restore(self, s: Saved) -> None:
         self.net.params[...] = s.params
         self.opt.load_state(s.opt_state)
         self.batcher.load_state(s.batcher)
@@ -295,9 +295,10 @@ class Stepper:
             self._restore(self._started)
             self._started = None
             return True
-        if not self._undo:
+        saved = self._undo.pop()
+        if saved is None:
             return False
-        self._restore(self._undo.pop())
+        self._restore(saved)
         self._started = None
         self.diverged = None
         return True
@@ -425,15 +426,31 @@ class Stepper:
     def _unit_update(self, _: int | None) -> bool:
         it = self.it
         net = self.net
-        it.grad_norms = net.layer_grad_norms()
+        sq = net.sq_layer_norms()
         it.reg_grad = self.opt.reg_grad(net)
         g = net.grad if it.reg_grad is None else net.grad + it.reg_grad
-        u = self.opt.update(g)
-        net.params += u
+        u = self.opt.propose(g)
+        new = net.params + u
+        if not np.isfinite(new).all():
+            self.diverged = self._locate(sq)
+            if self._started is not None:
+                self._restore(self._started)
+                self._started = None
+            return False
+        net.params[...] = new
+        self.opt.commit()
+        it.sq_grad_norms = sq
+        it.grad_norms = np.sqrt(sq)
         it.update = u.copy()
-        if not math.isfinite(float(net.params.sum())):
-            return self._reject(Phase.UPDATE, None, "a weight")
         return True
+
+    def _locate(self, sq_norms: Array) -> Divergence:
+        """Name the first non-finite quantity of a rejected update: a layer's gradient (the
+        backward pass runs L..1, so the highest such layer) or else the new weights."""
+        bad = np.flatnonzero(~np.isfinite(sq_norms))
+        if bad.size:
+            return Divergence(self.step + 1, "backward", int(bad[-1]), "the gradient")
+        return Divergence(self.step + 1, "update", None, "a weight")
 
     def _reject(self, phase: Phase, layer: int | None, what: str) -> bool:
         self.diverged = Divergence(self.step + 1, phase.value, layer, what)
@@ -445,9 +462,10 @@ class Stepper:
     def _finish_iteration(self) -> None:
         it = self.it
         self.step += 1
-        self.history.record(it.loss, it.lr, it.grad_norms)
+        self.history.record(it.loss, it.lr, it.sq_grad_norms)
         if self._started is not None:
-            self._undo.append(self._started)
+            s = self._started
+            self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
             self._started = None
         self._maybe_eval()
 
@@ -456,8 +474,9 @@ class Stepper:
         """Run n whole iterations as fast as the maths allows; stop early on divergence.
 
         ``should_stop`` (a callable returning bool) is polled every iteration, for a UI's cancel.
-        A partial iteration is first finished unit by unit. Undo snapshots are kept only for the
-        last ``undo_depth`` iterations, since older ones would be dropped from the ring anyway.
+        A partial iteration is first finished unit by unit. Each iteration saves its start state
+        for undo (one copy of the weights); a headless run that needs no undo builds its Stepper
+        with ``undo_depth=0`` and skips that copy.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return self._run(n, should_stop)
@@ -474,15 +493,24 @@ class Stepper:
         opt.bind(net)
         lf = net.loss_fn
         X, Y = self.X, self.y
-        params, pbak = net.params, self._params_backup
-        offsets = net.layer_offsets
-        keep_from = n - self.undo_depth
+        params = net.params
+        segs = [
+            net.grad[o : bs.stop] for o, bs in zip(net.layer_offsets, net.b_slices, strict=True)
+        ]
+        undo = self._undo.depth > 0
+        # Exact overflow test without an extra pass over the weights: |p_i + u_i| <= ||p|| + ||u||,
+        # so while that bound stays far below the dtype's max, p + u cannot overflow.
+        safe = float(np.finfo(net.dtype).max) ** 0.5
+        pbound = math.sqrt(float(params @ params))
+        plain_sgd = isinstance(opt, SGD) and not opt.momentum and not opt.regularized
+        sq = np.empty(net.n_layers)
         zs = acts = Xb = yb = ps = None
         u = None
         while done < n:
             if should_stop is not None and should_stop():  # type: ignore[operator]
                 break
-            saved = self._save() if done >= keep_from else None
+            if undo:
+                self._push_undo()
             mark = batcher.mark()
             idx = batcher.next()
             if idx is None:
@@ -497,27 +525,33 @@ class Stepper:
                 self.diverged = Divergence(self.step + 1, "loss", None, "the loss")
                 break
             net.backward_into(Xb, yb, zs, acts)
-            g = net.grad
-            norms = np.sqrt(np.add.reduceat(g * g, offsets))
-            if not math.isfinite(float(norms.sum())):
+            for j, seg in enumerate(segs):
+                sq[j] = seg @ seg
+            gsq = float(sq.sum())
+            u = opt.propose(opt.total_grad(net)) if math.isfinite(gsq) else None
+            if u is not None:
+                usq = opt.lr * opt.lr * gsq if plain_sgd else float(u @ u)
+                unorm = math.sqrt(usq) if math.isfinite(usq) else math.inf
+                if pbound + unorm < safe:
+                    params += u
+                    pbound += unorm
+                else:
+                    # rare: weights or update huge; test p + u out of place before committing
+                    new = params + u
+                    if np.isfinite(new).all():
+                        params[...] = new
+                        pbound = math.sqrt(float(params @ params))
+                    else:
+                        u = None
+            if u is None:
+                if undo:
+                    self._undo.pop()
                 batcher.rewind(mark)
-                bad = int(np.flatnonzero(~np.isfinite(norms))[-1])
-                self.diverged = Divergence(self.step + 1, "backward", bad, "the gradient")
+                self.diverged = self._locate(sq)
                 break
-            np.copyto(pbak, params)
-            opt.backup()
-            u = opt.update(opt.total_grad(net))
-            params += u
-            if not math.isfinite(float(params.sum())):
-                np.copyto(params, pbak)
-                opt.restore()
-                batcher.rewind(mark)
-                self.diverged = Divergence(self.step + 1, "update", None, "a weight")
-                break
+            opt.commit()
             self.step += 1
-            hist.record(loss, opt.lr, norms)
-            if saved is not None:
-                self._undo.append(saved)
+            hist.record(loss, opt.lr, sq)
             done += 1
             if self.step >= self._eval_due:
                 self._maybe_eval()
@@ -537,7 +571,8 @@ class Stepper:
                 grads_done=[True] * L,
                 reg_grad=None,
                 update=None if u is None else u.copy(),
-                grad_norms=hist.grad_norms[-1].copy(),
+                grad_norms=hist.grad_norms_tail(1)[0],
+                sq_grad_norms=None,
                 lr=opt.lr,
                 batch_size=Xb.shape[0],
                 fast=True,
