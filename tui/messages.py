@@ -36,3 +36,11 @@ class SampleSelected(Message):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
+
+
+class EngineNote(Message):
+    """A short note from the engine worker for the status line, e.g. "nothing to undo"."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

@@ -1,0 +1,361 @@
+"""The Textual app: panels rendering engine snapshots, keys that step, run and tune training."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from engine.snapshot import Snapshot
+from scenarios import DEFAULT_SCENARIO, ScenarioError
+
+from .engine_worker import RunStats, run_loop
+from .keys import KEYS, bindings
+from .messages import CursorMoved, EngineNote, SampleSelected, SnapshotReady
+from .panels import PANELS, make_panels
+from .screens.help import HelpScreen
+from .screens.lr_input import LrInput
+from .screens.scenario_picker import ScenarioPicker
+from .session import Session
+from .widgets.status_line import StatusLine
+from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+
+HERE = Path(__file__).parent
+PANEL_IDS = tuple(p[0] for p in PANELS)
+# steps and undo/reset pause a run first; lr and batch changes apply live between run chunks
+PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo", "reset"})
+
+
+class MainScreen(Screen[None]):
+    """Status line, the panels (a grid when there is room, one at a time otherwise), footer."""
+
+    # Screen classes drive the layout in app.tcss: -w-tiny/-h-tiny show the "enlarge" message,
+    # -w-wide with -h-tall shows every panel in a grid, anything else one panel at a time.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-w-tiny"),
+        (MIN_WIDTH, "-w-small"),
+        (120, "-w-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-h-tiny"),
+        (MIN_HEIGHT, "-h-small"),
+        (34, "-h-tall"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield Static("", id="panel-tabs")
+        with Container(id="panels"):
+            yield from make_panels()
+        yield TooSmall(id="too-small")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.app.main_screen_mounted()  # type: ignore[attr-defined]
+
+    def on_resize(self) -> None:
+        for message in self.query(TooSmall):
+            message.refresh()  # it prints the terminal's size
+
+
+class BackpropApp(App[int]):
+    """Owns the Session; all engine calls run in thread workers, serialised by session.lock."""
+
+    TITLE = "backprop-tui"
+    CSS_PATH: ClassVar = [
+        p for p in (HERE / "widgets/panels.tcss", HERE / "app.tcss") if p.exists()
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.snapshot: Snapshot | None = None
+        self.running = False
+        self.current_panel = 0
+        self._run_worker: Worker[RunStats] | None = None
+        self.run_idle = threading.Event()  # set while no run-loop thread is inside the engine
+        self.run_idle.set()
+        self._commands: deque[tuple[str, object]] = deque()
+        self._queue_lock = threading.Lock()
+        self._draining = False
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen()
+
+    def main_screen_mounted(self) -> None:
+        self._set_panel(0)
+        self._enqueue("show")
+
+    # ---- engine commands (main thread side) ----------------------------------------------
+    def _enqueue(self, command: str, arg: object = None) -> None:
+        """Queue a command for the engine worker; commands run one at a time, in order."""
+        if command in PAUSING:
+            self.pause()
+        self._status.note = ""
+        with self._queue_lock:
+            self._commands.append((command, arg))
+            if self._draining:
+                return
+            self._draining = True
+        self._drain()
+
+    @work(thread=True, group="engine", exit_on_error=True)
+    def _drain(self) -> None:
+        """Run queued commands under the session lock, posting a snapshot after each."""
+        while True:
+            with self._queue_lock:
+                if not self._commands:
+                    self._draining = False
+                    return
+                command, arg = self._commands.popleft()
+            note = ""
+            if command == "load":
+                try:
+                    self.session = Session.open(str(arg))
+                except ScenarioError as exc:
+                    note = str(exc)
+            session = self.session
+            with session.lock:
+                if command not in ("show", "load"):
+                    try:
+                        note = session.do(command, arg)
+                    except ValueError as exc:
+                        note = str(exc)
+                snap = session.snapshot()
+            self.post_message(SnapshotReady(snap))
+            if note:
+                self.post_message(EngineNote(note))
+
+    def start_run(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        self._status.running = True
+        self._run_worker = self._run()
+
+    def pause(self) -> None:
+        """Stop the run loop; it finishes its current chunk (<= ~30 ms) under the lock."""
+        if self._run_worker is not None:
+            self._run_worker.cancel()
+            self._run_worker = None
+        self.running = False
+        self._status.running = False
+
+    @work(thread=True, exclusive=True, group="run", exit_on_error=True)
+    def _run(self) -> RunStats:
+        worker = get_current_worker()
+        self.run_idle.clear()
+        try:
+            return run_loop(
+                self.session,
+                lambda: worker.is_cancelled,
+                lambda snap: self.post_message(SnapshotReady(snap)),
+            )
+        finally:
+            self.run_idle.set()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker is not self._run_worker or event.state != WorkerState.SUCCESS:
+            return
+        # the loop ended by itself: the run diverged
+        self._run_worker = None
+        self.running = False
+        self._status.running = False
+        stats = worker.result
+        if stats is not None and stats.diverged:
+            self._status.note = "run stopped"
+
+    # ---- messages --------------------------------------------------------------------------
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        snap = message.snapshot
+        self.snapshot = snap
+        screen = self.screen_stack[0]
+        screen.set_class(snap.decision is None and not self.session.two_d, "-no-map")
+        self._status.n_train = self.session.n_train
+        self._status.show(snap)
+        for pid in PANEL_IDS:
+            panel = self._panel(pid)
+            if hasattr(panel, "show"):
+                panel.show(snap)
+        self._update_map_size()
+        self._update_tabs()
+
+    def on_engine_note(self, message: EngineNote) -> None:
+        self._status.note = message.text
+
+    def on_cursor_moved(self, message: CursorMoved) -> None:
+        explain = self._panel("explain")
+        if hasattr(explain, "cursor"):
+            explain.cursor = (message.layer, message.row, message.col, message.kind)
+
+    def on_sample_selected(self, message: SampleSelected) -> None:
+        explain = self._panel("explain")
+        if hasattr(explain, "sample"):
+            explain.sample = message.index
+
+    # ---- layout ----------------------------------------------------------------------------
+    @property
+    def _status(self) -> StatusLine:
+        return self.screen_stack[0].query_one("#status", StatusLine)
+
+    def _panel(self, pid: str) -> Widget:
+        return self.screen_stack[0].query_one(f"#{pid}", Widget)
+
+    def _visible_panels(self) -> list[int]:
+        no_map = self.screen_stack[0].has_class("-no-map")
+        return [i for i, pid in enumerate(PANEL_IDS) if not (no_map and pid == "map")]
+
+    def _set_panel(self, index: int) -> None:
+        self.current_panel = index
+        for i, pid in enumerate(PANEL_IDS):
+            self._panel(pid).set_class(i == index, "-current")
+        if self.screen is self.screen_stack[0]:
+            self._panel(PANEL_IDS[index]).focus()
+        self._update_tabs()
+
+    def _update_tabs(self) -> None:
+        visible = self._visible_panels()
+        parts = []
+        for i in visible:
+            title = PANELS[i][1]
+            parts.append(
+                f"[reverse] {i + 1} {title} [/]"
+                if i == self.current_panel
+                else f" {i + 1} {title} "
+            )
+        self.screen_stack[0].query_one("#panel-tabs", Static).update(
+            "".join(parts) + "  tab: next panel"
+        )
+
+    def _update_map_size(self) -> None:
+        """Ask for a decision map as big as the panel shows it (half-blocks: 2 rows a cell)."""
+        region = self._panel("map").content_region
+        if region.width > 0 and region.height > 0:
+            self.session.decision_size = (region.width, 2 * region.height)
+
+    def on_resize(self) -> None:
+        # the map's size may have changed: ask for a snapshot with a map that fits
+        if self.snapshot is not None and not self.running:
+            self.call_after_refresh(self._enqueue, "show")
+
+    # ---- actions ---------------------------------------------------------------------------
+    def action_iteration(self) -> None:
+        self._enqueue("iteration")
+
+    def action_unit(self) -> None:
+        self._enqueue("unit")
+
+    def action_forward(self) -> None:
+        self._enqueue("forward")
+
+    def action_backward(self) -> None:
+        self._enqueue("backward")
+
+    def action_update(self) -> None:
+        self._enqueue("update")
+
+    def action_toggle_run(self) -> None:
+        if self.running:
+            self.pause()
+        else:
+            self.start_run()
+
+    def action_lr_up(self) -> None:
+        self._enqueue("lr_up")
+
+    def action_lr_down(self) -> None:
+        self._enqueue("lr_down")
+
+    def action_lr_input(self) -> None:
+        current = self.snapshot.lr if self.snapshot else 0.1
+        self.push_screen(LrInput(current), self._typed_lr)
+
+    def _typed_lr(self, value: float | None) -> None:
+        if value is not None:
+            self._enqueue("lr", value)
+
+    def action_batch_up(self) -> None:
+        self._enqueue("batch_up")
+
+    def action_batch_down(self) -> None:
+        self._enqueue("batch_down")
+
+    def action_undo(self) -> None:
+        self._enqueue("undo")
+
+    def action_reset(self) -> None:
+        self._enqueue("reset")
+
+    def action_pick_scenario(self) -> None:
+        self.push_screen(ScenarioPicker(self.session.name), self._picked)
+
+    def _picked(self, spec: str | None) -> None:
+        if spec:
+            self.pause()
+            self._enqueue("load", spec)
+
+    def action_log_y(self) -> None:
+        plot = self._panel("loss")
+        if hasattr(plot, "log_y"):
+            plot.log_y = not plot.log_y
+
+    def action_next_panel(self) -> None:
+        self._cycle_panel(1)
+
+    def action_prev_panel(self) -> None:
+        self._cycle_panel(-1)
+
+    def _cycle_panel(self, d: int) -> None:
+        visible = self._visible_panels()
+        pos = visible.index(self.current_panel) if self.current_panel in visible else 0
+        self._set_panel(visible[(pos + d) % len(visible)])
+
+    def action_show_panel(self, index: int) -> None:
+        if index in self._visible_panels():
+            self._set_panel(index)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.pause()
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for k in KEYS:
+            if k.action and k.action != "quit":
+                keys = k.keys.replace("question_mark", "?")
+                yield SystemCommand(
+                    f"{k.title} ({keys})", k.help, getattr(self, f"action_{k.action}")
+                )
+
+
+def run_app(scenario_spec: str | None = None) -> int:
+    """Open the app on a scenario name or path; returns the process exit code (q: 0)."""
+    try:
+        session = Session.open(scenario_spec or DEFAULT_SCENARIO)
+    except ScenarioError as exc:
+        print(f"backprop-tui: {exc}", file=sys.stderr)
+        return 2
+    app = BackpropApp(session)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_app(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -1,0 +1,151 @@
+"""Every key binding in one table: the footer, the `?` help and the command palette read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # comma-separated Textual keys
+    action: str  # an App action (without "app.")
+    short: str  # footer label
+    title: str  # command palette title
+    help: str  # one line for the `?` screen
+    group: str = ""  # consecutive keys sharing a group show as one footer entry
+    show: bool = True  # in the footer
+
+
+KEYS: tuple[Key, ...] = (
+    Key(
+        "space",
+        "iteration",
+        "iter",
+        "Step one iteration",
+        "one whole iteration (finishes the current one if started)",
+        "step",
+    ),
+    Key(
+        "n",
+        "unit",
+        "unit",
+        "Step one unit",
+        "next unit: batch, one layer forward, loss, one layer backward, or update",
+        "step",
+    ),
+    Key(
+        "f",
+        "forward",
+        "fwd",
+        "Finish forward pass",
+        "finish the forward pass through the loss"
+        " (past the loss: finish this iteration, then the next forward pass)",
+        "step",
+    ),
+    Key(
+        "b",
+        "backward",
+        "bwd",
+        "Finish backward pass",
+        "finish the backward pass (runs the forward pass and loss first if needed)",
+        "step",
+    ),
+    Key(
+        "u",
+        "update",
+        "upd",
+        "Apply the update",
+        "apply the update: W <- W - lr dL/dW (finishes the iteration)",
+        "step",
+    ),
+    Key(
+        "r",
+        "toggle_run",
+        "run",
+        "Run / pause",
+        "run continuously / pause (any step key also pauses)",
+    ),
+    Key(
+        "+",
+        "lr_up",
+        "lr+",
+        "Learning rate up",
+        "learning rate up the 1-2-5 ladder (0.001 0.002 0.005 0.01 ... 10)",
+        "lr",
+    ),
+    Key("-", "lr_down", "lr-", "Learning rate down", "learning rate down the 1-2-5 ladder", "lr"),
+    Key(
+        "=,L",
+        "lr_input",
+        "lr=",
+        "Type a learning rate",
+        "type a learning rate (any number > 0)",
+        "lr",
+    ),
+    Key("]", "batch_up", "batch+", "Batch size up", "batch size up: 1, 2, 4, ..., full", "batch"),
+    Key("[", "batch_down", "batch-", "Batch size down", "batch size down", "batch"),
+    Key("z", "undo", "undo", "Undo", "undo one iteration (or abandon the one in progress)"),
+    Key(
+        "R",
+        "reset",
+        "reset",
+        "Reset weights",
+        "reset to the scenario's initial weights (same seed; lr and batch stay)",
+    ),
+    Key("s", "pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
+    Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),
+    Key(
+        "tab",
+        "next_panel",
+        "panel",
+        "Next panel",
+        "next panel (shift+tab: previous); arrows move inside a panel",
+        show=False,
+    ),
+    Key("shift+tab", "prev_panel", "panel", "Previous panel", "previous panel", show=False),
+    Key(
+        "1,2,3,4,5,6",
+        "",
+        "",
+        "",
+        "show panel 1-6 (weights, outputs, gradients, loss, explain, map)",
+        show=False,
+    ),
+    Key("question_mark", "help", "help", "Help", "this help"),
+    Key("q", "quit", "quit", "Quit", "quit (exit code 0)"),
+)
+
+GROUPS = {
+    "step": Binding.Group("step"),
+    "lr": Binding.Group("lr", compact=True),
+    "batch": Binding.Group("batch", compact=True),
+}
+
+
+def bindings() -> list[Binding]:
+    """Bindings for the main screen; actions go to the App, which owns the engine worker."""
+    out: list[Binding] = []
+    for k in KEYS:
+        if not k.action:
+            continue
+        out.append(
+            Binding(
+                k.keys,
+                f"app.{k.action}",
+                k.short,
+                show=k.show,
+                group=GROUPS.get(k.group),
+                tooltip=k.help,
+            )
+        )
+    for i in range(1, 7):
+        out.append(Binding(str(i), f"app.show_panel({i - 1})", f"panel {i}", show=False))
+    return out
+
+
+def key_label(keys: str) -> str:
+    """How a key is written in the help screen."""
+    names = {"question_mark": "?", "space": "space", "shift+tab": "shift+tab"}
+    return " ".join(names.get(k, k) for k in keys.split(","))

@@ -1,0 +1,79 @@
+"""The learning-rate 1-2-5 ladder and the power-of-two batch-size ladder behind + - ] [."""
+
+from __future__ import annotations
+
+import math
+
+LR_MIN = 1e-5
+LR_MAX = 10.0
+LR_LADDER: tuple[float, ...] = tuple(
+    round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5) if m * 10.0**e <= LR_MAX
+)
+
+
+def lr_up(lr: float) -> float:
+    """The next ladder rung above ``lr`` (``lr`` itself may be off the ladder, e.g. typed)."""
+    for v in LR_LADDER:
+        if v > lr * (1 + 1e-9):
+            return v
+    return LR_LADDER[-1]
+
+
+def lr_down(lr: float) -> float:
+    for v in reversed(LR_LADDER):
+        if v < lr * (1 - 1e-9):
+            return v
+    return LR_LADDER[0]
+
+
+def format_lr(lr: float) -> str:
+    """Short and exact enough to tell ladder rungs apart: 0.05, 1e-05, 0.0123."""
+    if lr == 0 or not math.isfinite(lr):
+        return str(lr)
+    return f"{lr:.4g}"
+
+
+def parse_lr(text: str) -> float:
+    """A typed learning rate; raises ValueError with a message people can act on."""
+    try:
+        v = float(text.strip())
+    except ValueError:
+        raise ValueError(f"not a number: {text.strip()!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"learning rate must be a finite number > 0, got {text.strip()}")
+    return v
+
+
+def batch_ladder(n: int) -> list[int | None]:
+    """1, 2, 4, ... below the training set size ``n``, then None for the full batch."""
+    sizes: list[int | None] = []
+    b = 1
+    while b < n:
+        sizes.append(b)
+        b *= 2
+    sizes.append(None)
+    return sizes
+
+
+def _as_int(size: int | None, n: int) -> int:
+    return n if size is None or size >= n else size
+
+
+def batch_up(size: int | None, n: int) -> int | None:
+    cur = _as_int(size, n)
+    for b in batch_ladder(n):
+        if _as_int(b, n) > cur:
+            return b
+    return None
+
+
+def batch_down(size: int | None, n: int) -> int | None:
+    cur = _as_int(size, n)
+    for b in reversed(batch_ladder(n)):
+        if _as_int(b, n) < cur:
+            return b
+    return 1
+
+
+def format_batch(size: int | None, n: int) -> str:
+    return "batch full" if size is None or size >= n else f"batch {size}"

@@ -1,0 +1,109 @@
+"""One open scenario: its stepper, the lock that serialises engine calls, commands, snapshots."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from os import PathLike
+
+from engine import Phase, Stepper
+from engine.snapshot import DecisionMap, Snapshot, decision_map, take_snapshot
+from scenarios import Built, Scenario, build, load_scenario
+
+from .ladders import batch_down, batch_up, format_batch, format_lr, lr_down, lr_up
+
+# Commands the worker understands; each maps to one Stepper call (see Session.do).
+STEP_COMMANDS = ("iteration", "unit", "forward", "backward", "update")
+COMMANDS = (*STEP_COMMANDS, "undo", "reset", "lr_up", "lr_down", "lr", "batch_up", "batch_down")
+
+
+class Session:
+    """A scenario's engine objects. Only worker threads call ``do``/``run``, under ``lock``."""
+
+    def __init__(self, scenario: Scenario, built: Built) -> None:
+        self.scenario = scenario
+        self.built = built
+        self.stepper: Stepper = built.stepper
+        self.name = scenario.name
+        self.lock = threading.Lock()
+        names = built.data.class_names
+        self.class_names: tuple[str, ...] | None = tuple(names) if names else None
+        net = self.stepper.net
+        self.two_d = net.sizes[0] == 2 and self.stepper.task == "classification"
+        # set by the app from the map panel's size (cells wide, half-blocks high)
+        self.decision_size: tuple[int, int] = (48, 32)
+        self._map: DecisionMap | None = None
+        self._map_key: tuple[int, int, tuple[int, int]] | None = None
+        self._evaluated: int | None = None
+        self.evaluate()
+
+    @classmethod
+    def open(cls, spec: str | PathLike[str]) -> Session:
+        """Load and build a scenario; raises ScenarioError with a one-line message."""
+        scenario = load_scenario(spec)
+        return cls(scenario, build(scenario))
+
+    @property
+    def n_train(self) -> int:
+        return self.stepper.batcher.n
+
+    def evaluate(self, force: bool = False) -> None:
+        """Full-set train loss and test accuracy for the status line, once per finished step."""
+        st = self.stepper
+        if st.at_boundary and (force or self._evaluated != st.step):
+            st.evaluate()
+            self._evaluated = st.step
+
+    def do(self, command: str, arg: object = None) -> str:
+        """Run one command on the stepper; returns a short note for the status line ('' if none)."""
+        st = self.stepper
+        note = ""
+        if command == "iteration":
+            st.step_iteration()
+        elif command == "unit":
+            st.step_unit()
+        elif command == "forward":
+            st.run_until(Phase.LOSS)
+        elif command == "backward":
+            st.run_until(Phase.BACKWARD)
+        elif command == "update":
+            st.run_until(Phase.UPDATE)
+        elif command == "undo":
+            note = "undone" if st.undo() else "nothing to undo"
+            self._evaluated = None
+        elif command == "reset":
+            st.reset()
+            self._evaluated = None
+            note = "reset to the initial weights"
+        elif command in ("lr_up", "lr_down", "lr"):
+            current = float(st.pending.get("lr", st.lr))  # type: ignore[arg-type]
+            new = {"lr_up": lr_up, "lr_down": lr_down}.get(command, lambda _: float(arg))(current)
+            now = st.set_lr(new)
+            note = f"lr {format_lr(new)}" + ("" if now else " from next step")
+        elif command in ("batch_up", "batch_down"):
+            current = st.pending.get("batch_size", st.batch_size)
+            step = batch_up if command == "batch_up" else batch_down
+            new = step(current, self.n_train)  # type: ignore[arg-type]
+            now = st.set_batch_size(new)
+            note = format_batch(new, self.n_train) + ("" if now else " from next step")
+        else:
+            raise ValueError(f"unknown command {command!r}")
+        self.evaluate()
+        return note
+
+    def current_map(self, refresh: bool = True) -> DecisionMap | None:
+        """The decision map, recomputed only when asked and the weights or size changed."""
+        if not self.two_d:
+            return None
+        st = self.stepper
+        key = (st.step, st.can_undo, self.decision_size)
+        if refresh and (self._map is None or key != self._map_key):
+            self._map = decision_map(st, *self.decision_size)
+            self._map_key = key
+        return self._map
+
+    def snapshot(self, refresh_map: bool = True) -> Snapshot:
+        """A frozen copy for the panels; the decision map may be the last one computed."""
+        snap = take_snapshot(self.stepper, scenario=self.name, class_names=self.class_names)
+        dec = self.current_map(refresh_map)
+        return dataclasses.replace(snap, decision=dec) if dec is not None else snap
