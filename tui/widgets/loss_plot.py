@@ -1,0 +1,156 @@
+"""Loss plot: train loss raw and smoothed, test loss and accuracy, drawn with plotext."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import plotext as plt
+from rich.text import Text
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+
+from engine.snapshot import Snapshot
+
+from .palette import TextBuilder, no_color_active
+
+# 256-colour indexes below 16, so 16-colour terminals show them as they are
+RAW, SMOOTH, TEST, ACC = 8, 14, 11, 10
+
+
+def ema(y: np.ndarray, weight: float = 0.8) -> np.ndarray:
+    """TensorBoard-style debiased exponential moving average (the start is not dragged to 0)."""
+    out = np.empty(len(y))
+    acc, norm = 0.0, 0.0
+    for k, v in enumerate(y):
+        acc = acc * weight + (1 - weight) * v
+        norm = norm * weight + (1 - weight)
+        out[k] = acc / norm
+    return out
+
+
+def thin(x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about n points (block means), so plotext's cost follows the plot width."""
+    if len(x) <= n or n < 2:
+        return x, y
+    edges = (np.arange(n) * len(x)) // n
+    counts = np.diff(np.append(edges, len(x)))
+    return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
+
+
+def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(x) & np.isfinite(y)
+    return x[ok].astype(np.float64), y[ok].astype(np.float64)
+
+
+class LossPlot(Widget):
+    """``log_y`` and ``show_accuracy`` redraw when set; ``throttle`` seconds between builds."""
+
+    log_y: reactive[bool] = reactive(False)
+    show_accuracy: reactive[bool] = reactive(True)
+
+    def __init__(
+        self,
+        throttle: float = 0.25,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "Loss"
+        self.throttle = throttle
+        self.no_color: bool | None = None
+        self.snapshot: Snapshot | None = None
+        self.builds = 0  # plotext builds so far (tests and benchmarks read it)
+        self._data_key: bytes | None = None
+        self._cache_key: tuple | None = None
+        self._cache: Text | None = None
+        self._last_build = -1e9
+        self._timer: Timer | None = None
+
+    def toggle_log_y(self) -> None:
+        self.log_y = not self.log_y
+
+    def show(self, snapshot: Snapshot) -> None:
+        s = snapshot
+        key = b"".join(
+            np.ascontiguousarray(a).tobytes()
+            for a in (s.loss_x, s.loss_y, s.eval_steps, s.test_loss, s.test_accuracy)
+        )
+        self.snapshot = snapshot
+        if key == self._data_key:
+            return
+        self._data_key = key
+        wait = self.throttle - (time.monotonic() - self._last_build)
+        if self.throttle <= 0 or wait <= 0:
+            self.refresh()
+        elif self._timer is None:
+            # coalesce: one redraw at the end of the throttle window, with the newest data
+            self._timer = self.set_timer(wait, self._deferred)
+
+    def _deferred(self) -> None:
+        self._timer = None
+        self.refresh()
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None or len(s.loss_y) == 0:
+            return Text("no iterations yet: press space to train one", style="dim")
+        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        w, h = max(self.size.width, 20), max(self.size.height, 5)
+        key = (self._data_key, w, h, self.log_y, self.show_accuracy, nc)
+        if key != self._cache_key or self._cache is None:
+            self._cache = self._build(s, w, h, nc)
+            self._cache_key = key
+            self._last_build = time.monotonic()
+            self.builds += 1
+        return self._cache
+
+    def _build(self, s: Snapshot, w: int, h: int, nc: bool) -> Text:
+        x, y = _finite(np.asarray(s.loss_x), np.asarray(s.loss_y))
+        tx, ty = _finite(np.asarray(s.eval_steps), np.asarray(s.test_loss))
+        ax, ay = _finite(np.asarray(s.eval_steps), np.asarray(s.test_accuracy))
+        acc = self.show_accuracy and len(ay) > 0
+        x, y = thin(x, y, max(2, w - 10))
+        tx, ty = thin(tx, ty, max(2, w // 2))
+        ax, ay = thin(ax, ay, max(2, w // 2))
+        if self.log_y:
+            floor = min(v[v > 0].min() if (v > 0).any() else 1.0 for v in (y, ty) if len(v))
+            y, ty = np.maximum(y, floor), np.maximum(ty, floor)
+        f = plt.figure
+        f.clear()
+        f.plot_size(w, h - 1)
+        f.theme("colorless" if nc else "simple")
+
+        def add(xs: np.ndarray, ys: np.ndarray, mark: str, px: int, lines: bool, side: str):
+            if len(xs):
+                sig = f.signal(
+                    xs.tolist(), ys.tolist(), marker=plt.marker(mark, pixel=px), yside=side
+                )
+                if lines and len(xs) > 1:
+                    sig.lines()
+                f.draw(sig)
+
+        add(x, y, "." if nc else "hd", RAW, not nc, "left")
+        add(x, ema(y), "hd", SMOOTH, True, "left")
+        add(tx, ty, "o" if nc else "•", TEST, False, "left")
+        if acc:
+            add(ax, ay, "+" if nc else "hd", ACC, True, "right")
+        if self.log_y:
+            f.ruler("y", "left").scale("log")
+        out = Text.from_ansi(f.build().string(colorless=nc), no_wrap=True)
+        return self._legend(nc, len(ty) > 0, acc).append("\n").append(out)
+
+    def _legend(self, nc: bool, test: bool, acc: bool) -> Text:
+        tb = TextBuilder()
+        items = [("train", "·" if nc else "▀", RAW), ("smoothed", "█", SMOOTH)]
+        if test:
+            items.append(("test", "o" if nc else "•", TEST))
+        if acc:
+            items.append(("accuracy (right)", "+" if nc else "█", ACC))
+        for label, glyph, colour in items:
+            tb.add(glyph, None if nc else f"color({colour})").add(f" {label}  ")
+        tb.add("log y" if self.log_y else "linear y", "dim").add("  (l)", "dim")
+        return tb.build()
