@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,11 +119,22 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     if p.is_dir():
         raise CheckpointError(f"{p}: is a directory, not a checkpoint file")
     try:
-        with np.load(p, allow_pickle=False) as z:
+        loaded = np.load(p, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            raise TypeError("a single .npy array, not an .npz archive")
+        with loaded as z:
             data = {k: z[k] for k in z.files}
     except FileNotFoundError:
         raise CheckpointError(f"{p}: no such file") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        TypeError,
+    ) as e:
         raise CheckpointError(
             f"{p}: not a readable checkpoint (corrupt or truncated): {e}"
         ) from None
@@ -130,6 +142,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         raise CheckpointError(f"{p}: not a backprop-tui checkpoint (no 'meta' entry)")
     try:
         meta = json.loads(str(data["meta"]))
+        if not isinstance(meta, dict):
+            raise ValueError("not a JSON object")
         if meta.get("format") != FORMAT:
             raise ValueError("wrong format tag")
         sizes = [int(s) for s in meta["sizes"]]
