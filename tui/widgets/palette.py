@@ -113,7 +113,12 @@ def fmt(v: float | None, digits: int = 4) -> str:
     v = float(v)
     if not math.isfinite(v):
         return str(v)
-    return f"{v:.{digits}g}"
+    return f"{v + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
+
+
+def signed(v: float, digits: int = 3) -> str:
+    """' + 0.5' or ' - 0.5': a term appended to a sum."""
+    return f" - {fmt(-v, digits)}" if v < 0 else f" + {fmt(v, digits)}"
 
 
 def fmt_exact(v: float | None) -> str:

@@ -1,0 +1,267 @@
+"""Explain panel: the equation of the unit just computed, with the selected unit's real numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.widget import Widget
+
+from engine.activations import ACTIVATIONS
+from engine.snapshot import LayerSnap, Snapshot
+
+from .palette import TextBuilder, fmt, signed, snapshot_key
+
+MAX_TERMS = 4  # dot-product terms written out before "…"
+EQ, NUM, NOTE = "bold", "cyan", "dim"
+
+INTRO = (
+    "One training iteration is split into units:\n"
+    "  sample → forward L1…Ln → loss → backward Ln…L1 → update\n\n"
+    "n  next unit (one layer)      space  a whole iteration\n"
+    "f  finish the forward pass    b  finish the backward pass    u  apply the update\n\n"
+    "Press n to start: this panel then shows the equation just computed, with the real numbers "
+    "of the unit under the weights cursor."
+)
+
+
+def terms(a: np.ndarray, w: np.ndarray) -> str:
+    """'a1·w1 + a2·w2 + … (+k more)' with the first MAX_TERMS products written out."""
+    s = ""
+    for x, y in zip(a[:MAX_TERMS], w[:MAX_TERMS], strict=False):
+        wy = f"({fmt(y, 3)})" if y < 0 else fmt(y, 3)
+        term = f"{fmt(abs(x), 3)}·{wy}"
+        s += (f" - {term}" if x < 0 else f" + {term}") if s else f"{fmt(x, 3)}·{wy}"
+    if len(a) > MAX_TERMS:
+        s += f" + … ({len(a) - MAX_TERMS} more)"
+    return s
+
+
+def act_text(name: str) -> tuple[str, str]:
+    """(formula of f, formula of f') for an activation; softmax has no element-wise f'."""
+    if name == "softmax":
+        return "e^z_j / Σ_k e^z_k", ""
+    a = ACTIVATIONS.get(name)
+    return (a.formula, a.derivative) if a else (name, "")
+
+
+def _fprime(name: str, z: float, a: float) -> float:
+    """f'(z) of one unit, for display (the same formula the engine uses)."""
+    act = ACTIVATIONS.get(name)
+    return float(act.grad(np.array([z]), np.array([a]))[0]) if act else float("nan")
+
+
+class ExplainPanel(Widget):
+    """Set ``cursor = (layer, row, col, kind)`` and ``sample = i`` from the app, then refresh()."""
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "Explain"
+        self.snapshot: Snapshot | None = None
+        self.cursor: tuple[int, int, int, str] = (0, 0, 0, "W")
+        self.sample = 0
+        self._key: tuple | None = None
+
+    def show(self, snapshot: Snapshot) -> None:
+        key = (*snapshot_key(snapshot), snapshot.last_unit)
+        self.snapshot = snapshot
+        if key != self._key:
+            self._key = key
+            self.refresh()
+
+    def set_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
+        self.cursor = (layer, row, col, kind)
+        self.refresh()
+
+    def set_sample(self, index: int) -> None:
+        self.sample = index
+        self.refresh()
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _unit(self, lay: LayerSnap) -> tuple[int, int]:
+        """(i, j) of the cursor clamped into ``lay``: the unit j and incoming weight i shown."""
+        _, row, col, _ = self.cursor
+        fi, fo = lay.W.shape
+        return max(0, min(row, fi - 1)), max(0, min(col, fo - 1))
+
+    def _sample(self, s: Snapshot) -> int:
+        rows = s.X.shape[0] if s.X is not None else 1
+        return max(0, min(self.sample, rows - 1))
+
+    def _a_prev(self, s: Snapshot, k: int) -> np.ndarray | None:
+        src = s.X if k == 0 else s.layers[k - 1].a
+        return None if src is None else src[self._sample(s)]
+
+    def _label(self, s: Snapshot, n: int) -> str:
+        if s.y is None:
+            return "?"
+        y = s.y[n]
+        if np.ndim(y) == 0:
+            c = int(y)
+            name = s.class_names[c] if s.class_names and c < len(s.class_names) else str(c)
+            return f"{c} ({name})"
+        return "[" + ", ".join(fmt(v, 3) for v in np.ravel(y)) + "]"
+
+    # ---- drawing ------------------------------------------------------------------------------
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None or s.last_phase is None:
+            return Text(INTRO)
+        tb = TextBuilder()
+        tb.add(f"{s.last_unit}", "bold reverse").line(f"  step {s.step}, next: {s.next_unit}", NOTE)
+        if s.diverged:
+            tb.line(s.diverged, "bold red")
+        phase = s.last_phase
+        if phase == "sample":
+            self._sample_text(tb, s)
+        elif phase == "forward" and s.last_layer is not None:
+            self._forward(tb, s, s.last_layer)
+        elif phase == "loss":
+            self._loss(tb, s)
+        elif phase == "backward" and s.last_layer is not None:
+            self._backward(tb, s, s.last_layer)
+        elif phase == "update":
+            self._update(tb, s)
+        return tb.build(no_wrap=False)
+
+    def _sample_text(self, tb: TextBuilder, s: Snapshot) -> None:
+        size = "full batch" if s.batch_size is None else f"batch size {s.batch_size}"
+        tb.line(f"Picked a batch of {s.batch_rows} training samples ({size}).")
+        tb.line("Every later unit works on all of them at once, one row per sample.", NOTE)
+        if s.X is not None:
+            n = self._sample(s)
+            x = ", ".join(fmt(v, 3) for v in s.X[n][:8]) + (" …" if s.X.shape[1] > 8 else "")
+            tb.add(f"Sample {n + 1}: ").add(f"x = [{x}]", NUM).line(f", target {self._label(s, n)}")
+        if s.pending:
+            tb.line("Applied now: " + ", ".join(f"{k} = {v}" for k, v in s.pending), NOTE)
+
+    def _forward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
+        lay = s.layers[k]
+        _, j = self._unit(lay)
+        n = self._sample(s)
+        a_in = self._a_prev(s, k)
+        src = "x" if k == 0 else f"a{k}"
+        tb.line(f"Forward through layer {k + 1}: z = {src}·W + b, then a = f(z).", EQ)
+        if a_in is None or lay.z is None or lay.a is None:
+            tb.line("(values not kept on this path)", NOTE)
+            return
+        tb.line(f"Unit j={j}, sample {n + 1}:")
+        tb.add("  z_j = Σ_i a_i·W_ij + b_j = ").line(terms(a_in, lay.W[:, j]) + signed(lay.b[j]))
+        tb.add("      = ").line(fmt(lay.z[n, j], 6), NUM)
+        f, _ = act_text(lay.activation)
+        tb.add(f"  a_j = {lay.activation}(z_j) = {f} = ").line(fmt(lay.a[n, j], 6), NUM)
+        if lay.activation == "softmax":
+            tb.line("  softmax turns the scores z into probabilities that sum to 1.", NOTE)
+
+    def _loss(self, tb: TextBuilder, s: Snapshot) -> None:
+        n = self._sample(s)
+        out = s.outputs
+        psl = s.per_sample_loss
+        if out is None or psl is None:
+            tb.line("(values not kept on this path)", NOTE)
+            return
+        tb.line(f"Loss for sample {n + 1}, target {self._label(s, n)}:", EQ)
+        if s.loss_name == "cross_entropy" and s.y is not None and np.ndim(s.y[n]) == 0:
+            c = int(s.y[n])
+            tb.add(f"  L = -log p_c = -log {fmt(out[n, c], 5)} = ").line(fmt(psl[n], 6), NUM)
+            tb.line("  the smaller the probability of the true class, the larger the loss.", NOTE)
+        elif s.loss_name == "binary_cross_entropy":
+            tb.line("  L = -[t log y + (1-t) log(1-y)]")
+            tb.add(f"    y = {fmt(out[n, 0], 5)}  L = ").line(fmt(psl[n], 6), NUM)
+        else:
+            tb.line("  L = ½ Σ_k (ŷ_k - t_k)²")
+            tb.add(f"    ŷ = {fmt(out[n, 0], 5)}  L = ").line(fmt(psl[n], 6), NUM)
+        tb.add(f"Batch loss ({s.reduction} over {s.batch_rows}) = ").line(fmt(s.loss, 6), NUM)
+        if s.reg_loss:
+            tb.line(f"  + regularisation {fmt(s.reg_loss, 5)}")
+        tb.line(
+            "Next, backward starts from δ_L = ∂L/∂z_L (= ŷ - y for softmax + cross-entropy).", NOTE
+        )
+
+    def _backward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
+        lay = s.layers[k]
+        i, j = self._unit(lay)
+        n = self._sample(s)
+        last = k == len(s.layers) - 1
+        per = f" / {s.batch_rows}" if s.reduction == "mean" else ""  # mean: δ_L carries 1/B
+        if lay.delta is None:
+            tb.line(f"Backward through layer {k + 1} (deltas not kept on this path).", EQ)
+        elif last:
+            self._delta_out(tb, s, lay, j, n, per)
+        else:
+            above = s.layers[k + 1]
+            tb.line(f"δ{k + 1} = (δ{k + 2}·W{k + 2}ᵀ) * f'(z{k + 1})", EQ)
+            if above.delta is not None and lay.z is not None and lay.a is not None:
+                back = float(above.delta[n] @ above.W[j])
+                _, fd = act_text(lay.activation)
+                fp = _fprime(lay.activation, float(lay.z[n, j]), float(lay.a[n, j]))
+                tb.add(f"  unit j={j}, sample {n + 1}: Σ_m δ_m·W_jm = ")
+                tb.line(terms(above.delta[n], above.W[j]) + f" = {fmt(back, 5)}")
+                tb.add(f"  f'(z_j) = {fd} = {fmt(fp, 4)};  δ_j = {fmt(back, 4)}·{fmt(fp, 4)} = ")
+                tb.line(fmt(lay.delta[n, j], 6), NUM)
+        self._grad(tb, s, lay, i, j, n)
+
+    def _delta_out(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, j: int, n: int, per: str):
+        out = s.outputs
+        if s.loss_name == "mse":
+            tb.line(f"δ_L = (ŷ - t) * f'(z){per}   (squared error, chain rule)", EQ)
+        else:
+            tb.line(f"δ_L = (ŷ - y){per}   (the softmax/sigmoid derivative cancels)", EQ)
+        if out is not None and s.y is not None:
+            yv = s.y[n]
+            t = float(j == int(yv)) if np.ndim(yv) == 0 else float(np.ravel(yv)[j])
+            tb.add(f"  unit j={j}, sample {n + 1}: ({fmt(out[n, j], 5)} - {fmt(t, 3)}){per} = ")
+            tb.line(fmt(lay.delta[n, j], 6), NUM)
+
+    def _grad(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, i: int, j: int, n: int) -> None:
+        k = lay.index
+        if lay.dW is None or lay.db is None:
+            return
+        src = "x" if k == 0 else f"a{k}"
+        tb.line(f"∂L/∂W{k + 1} = {src}ᵀ·δ{k + 1}: each weight sums a_i·δ_j over the batch.", EQ)
+        a_in = self._a_prev(s, k)
+        if a_in is not None and lay.delta is not None:
+            tb.add(f"  W[{i},{j}]: this sample adds {fmt(a_in[i], 4)}·{fmt(lay.delta[n, j], 4)}")
+            tb.line(f" = {fmt(a_in[i] * lay.delta[n, j], 4)}")
+        tb.add(f"  ∂L/∂W[{i},{j}] = Σ over {s.batch_rows} samples = ").line(
+            fmt(lay.dW[i, j], 6), NUM
+        )
+        if lay.reg_dW is not None and lay.reg_dW[i, j]:
+            tb.line(f"  + regularisation {fmt(lay.reg_dW[i, j], 5)} (added at the update)")
+        tb.add(f"  ∂L/∂b[{j}] = Σ δ_j = ").line(fmt(lay.db[j], 6), NUM)
+
+    def _update(self, tb: TextBuilder, s: Snapshot) -> None:
+        layer = max(0, min(self.cursor[0], len(s.layers) - 1))
+        lay = s.layers[layer]
+        i, j = self._unit(lay)
+        is_b = self.cursor[3] == "b"
+        name = f"b{layer + 1}[{j}]" if is_b else f"W{layer + 1}[{i},{j}]"
+        new = lay.b[j] if is_b else lay.W[i, j]
+        u = lay.ub if is_b else lay.uW
+        g = lay.db if is_b else lay.dW
+        if u is None or g is None:
+            tb.line("W ← W - lr·∂L/∂W for every weight (values not kept)", EQ)
+            return
+        du = float(u[j] if is_b else u[i, j])
+        gv = float(g[j] if is_b else g[i, j])
+        if not is_b and lay.reg_dW is not None:
+            gv += float(lay.reg_dW[i, j])
+        old = new - du
+        lr = s.lr
+        if s.optimizer == "sgd" and s.momentum:
+            tb.line("Δw(t) = -lr·g + α·Δw(t-1);  w ← w + Δw(t)   (momentum)", EQ)
+            prev = (du + lr * gv) / s.momentum
+            tb.add(f"  {name}: Δw = -{fmt(lr)}·{fmt(gv, 5)} + {fmt(s.momentum)}·{fmt(prev, 5)} = ")
+            tb.line(fmt(du, 6), NUM)
+        elif s.optimizer == "sgd":
+            tb.line("W ← W - lr·∂L/∂W", EQ)
+            tb.add(f"  {name}: {fmt(old, 6)} - {fmt(lr)}·{fmt(gv, 5)}")
+            tb.add(" = ").line(fmt(new, 6), NUM)
+        else:
+            tb.line(f"{s.optimizer}: w ← w + Δw, Δw from its running averages of g", EQ)
+            tb.line(f"  {name}: gradient {fmt(gv, 5)}, Δw = {fmt(du, 6)}")
+        tb.add(f"  old {fmt(old, 6)} → new ").line(fmt(new, 6), NUM)
+        tb.line(
+            "Every weight moved against its gradient; the next iteration starts with sample.", NOTE
+        )
