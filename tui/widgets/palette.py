@@ -88,23 +88,6 @@ def shade_cell(level: int, width: int) -> str:
     return sign + mag * (width - 1) if width > 1 else (mag if k > 0 else sign)
 
 
-def class_style(k: int, confidence: float = 1.0) -> Style:
-    """Class colour darkened toward black as confidence falls (0.5 or less is darkest)."""
-    return Style(bgcolor=class_color(k, confidence))
-
-
-@lru_cache(maxsize=512)
-def _class_color(k: int, q: int) -> Color:
-    base = CLASS_RGB[k % len(CLASS_RGB)]
-    t = 0.25 + 0.75 * q / 8
-    return Color.from_rgb(*_mix((24, 24, 24), base, t))
-
-
-def class_color(k: int, confidence: float = 1.0) -> Color:
-    q = round(float(np.clip((confidence - 0.5) * 2, 0.0, 1.0)) * 8)
-    return _class_color(int(k), q)
-
-
 # ---- numbers ----------------------------------------------------------------------------
 def fmt(v: float | None, digits: int = 4) -> str:
     """Compact general formatting; '—' for missing values."""

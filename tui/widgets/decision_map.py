@@ -1,0 +1,151 @@
+"""Decision map: the network's class over the 2-D input plane, half-block cells, data on top."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from engine.snapshot import DecisionMap, Snapshot
+
+from .palette import CLASS_GLYPHS, CLASS_RGB, TextBuilder, no_color_active, snapshot_key
+
+Q = 6  # confidence shades per class
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _rgb(k: int, q: int) -> tuple[int, int, int]:
+    """Class k's colour over a dark ground, stronger with confidence level q (0..Q)."""
+    base = CLASS_RGB[k % len(CLASS_RGB)]
+    t = 0.12 + 0.43 * q / Q  # regions stay darker than the points drawn over them
+    return tuple(round(20 + (c - 20) * t) for c in base)  # type: ignore[return-value]
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+class DecisionMapPanel(Widget):
+    """Ask the engine for ``wanted_grid()`` cells; any other grid is resampled to fit."""
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "Decision map"
+        self.snapshot: Snapshot | None = None
+        self.no_color: bool | None = None
+        self._key: tuple | None = None
+        self._styles: dict[tuple[int, int], Style] = {}
+
+    def wanted_grid(self) -> tuple[int, int]:
+        """(columns, 2 x rows) of the map area: the decision_size to pass to take_snapshot."""
+        w, h = self.size
+        return max(w, 2), max(2 * (h - 1), 2)
+
+    def show(self, snapshot: Snapshot) -> None:
+        d = snapshot.decision
+        key = (*snapshot_key(snapshot), None if d is None else d.classes.shape)
+        self.snapshot = snapshot
+        if key != self._key:
+            self._key = key
+            self.refresh()
+
+    def _style(self, up: int, low: int) -> Style:
+        st = self._styles.get((up, low))
+        if st is None:
+            st = Style(
+                color=_hex(_rgb(*divmod(up, Q + 1))), bgcolor=_hex(_rgb(*divmod(low, Q + 1)))
+            )
+            self._styles[(up, low)] = st
+        return st
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text("no network yet", style="dim")
+        d = s.decision
+        if d is None:
+            return Text("The decision map is drawn for 2-D classification scenarios.", style="dim")
+        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        w, h = max(self.size.width, 4), max(self.size.height - 1, 2)
+        tb = TextBuilder()
+        self._legend(tb, s, nc)
+        gh = h if nc else 2 * h
+        ri = (np.arange(gh) * d.classes.shape[0]) // gh  # nearest-neighbour resample
+        ci = (np.arange(w) * d.classes.shape[1]) // w
+        cls = d.classes[np.ix_(ri, ci)].astype(np.intp)
+        conf = d.confidence[np.ix_(ri, ci)]
+        n_cls = max(int(d.labels.max()) + 1 if len(d.labels) else 1, int(cls.max()) + 1)
+        q = np.clip(np.rint((conf - 1.0 / n_cls) / (1 - 1.0 / n_cls) * Q), 0, Q).astype(np.intp)
+        pts = self._points(d, w, h)
+        if nc:
+            self._draw_nc(tb, cls, q, pts)
+        else:
+            self._draw_color(tb, cls * (Q + 1) + q, pts)
+        return tb.build()
+
+    def _points(self, d: DecisionMap, w: int, h: int) -> dict[int, dict[int, int]]:
+        """Training points by cell row then column: {row: {col: label}}."""
+        x0, x1 = float(d.xs[0]), float(d.xs[-1])
+        y0, y1 = float(d.ys[0]), float(d.ys[-1])  # top, bottom
+        if len(d.points) == 0 or x1 == x0 or y1 == y0:
+            return {}
+        c = np.rint((d.points[:, 0] - x0) / (x1 - x0) * (w - 1)).astype(np.intp)
+        r = np.rint((d.points[:, 1] - y0) / (y1 - y0) * (h - 1)).astype(np.intp)
+        ok = (c >= 0) & (c < w) & (r >= 0) & (r < h)
+        out: dict[int, dict[int, int]] = {}
+        for rr, cc, lab in zip(r[ok].tolist(), c[ok].tolist(), d.labels[ok].tolist(), strict=True):
+            out.setdefault(rr, {})[cc] = int(lab)
+        return out
+
+    def _draw_color(self, tb: TextBuilder, ids: np.ndarray, pts: dict) -> None:
+        h, w = ids.shape[0] // 2, ids.shape[1]
+        for r in range(h):
+            up, low = ids[2 * r], ids[2 * r + 1]
+            comb = up * 10_000 + low
+            cuts = set(np.flatnonzero(np.diff(comb) != 0) + 1)
+            row_pts = pts.get(r, {})
+            for c in row_pts:
+                cuts.update((c, c + 1))
+            bounds = [0, *sorted(x for x in cuts if 0 < x < w), w]
+            for a, b in itertools.pairwise(bounds):
+                if a in row_pts:
+                    k = row_pts[a]
+                    glyph = CLASS_GLYPHS[k % len(CLASS_GLYPHS)]
+                    bg = _hex(_rgb(int(low[a]) // (Q + 1), int(low[a]) % (Q + 1)))
+                    tb.add(
+                        glyph,
+                        Style(color=_hex(CLASS_RGB[k % len(CLASS_RGB)]), bgcolor=bg, bold=True),
+                    )
+                else:
+                    tb.add("▀" * (b - a), self._style(int(up[a]), int(low[a])))
+            tb.add("\n")
+
+    def _draw_nc(self, tb: TextBuilder, cls: np.ndarray, q: np.ndarray, pts: dict) -> None:
+        for r in range(cls.shape[0]):
+            row = [
+                LETTERS[k % 26] if qq >= Q // 2 else "·" for k, qq in zip(cls[r], q[r], strict=True)
+            ]
+            for c, k in pts.get(r, {}).items():
+                row[c] = LETTERS[k % 26].upper()
+            tb.line("".join(row))
+
+    def _legend(self, tb: TextBuilder, s: Snapshot, nc: bool) -> None:
+        d = s.decision
+        assert d is not None
+        k = max(int(d.labels.max()) + 1 if len(d.labels) else 0, int(d.classes.max()) + 1)
+        names = list(s.class_names or ())
+        for c in range(k):
+            name = names[c] if c < len(names) else str(c)
+            if nc:
+                tb.add(f"{LETTERS[c % 26]}/{LETTERS[c % 26].upper()} {name}  ")
+            else:
+                glyph = CLASS_GLYPHS[c % len(CLASS_GLYPHS)]
+                tb.add(glyph, Style(color=_hex(CLASS_RGB[c % len(CLASS_RGB)]), bold=True))
+                tb.add(f" {name}  ")
+        tb.add(f"x1 {d.xs[0]:.1f}‥{d.xs[-1]:.1f}  x2 {d.ys[-1]:.1f}‥{d.ys[0]:.1f}", "dim")
+        tb.add("\n")
