@@ -1,0 +1,38 @@
+"""ExplainPanel: the right equation per phase, with the snapshot's own numbers."""
+
+from __future__ import annotations
+
+from panel_app import PanelApp, snap, trained_five
+
+from tui.widgets.explain import ExplainPanel
+from tui.widgets.palette import fmt
+
+
+async def test_phases_with_numbers() -> None:
+    st = trained_five(30, 0)
+    app = PanelApp(ExplainPanel(), None)
+    async with app.run_test(size=(80, 20)) as pilot:
+        p = app.panel
+        await pilot.pause()
+        assert "Press n to start" in p.render().plain
+        p.set_cursor(1, 2, 3, "W")
+        seen = {}
+        for _ in range(9):
+            st.step_unit()
+            s = snap(st)
+            p.show(s)
+            seen[s.last_unit] = (s, p.render().plain)
+        s, t = seen["forward L2/3"]
+        assert "z = a1·W + b" in t and fmt(s.layers[1].z[0, 3], 6) in t
+        s, t = seen["loss"]
+        c = int(s.y[0])
+        assert f"L = -log p_c = -log {fmt(s.outputs[0, c], 5)}" in t
+        s, t = seen["backward L3/3"]
+        assert "δ_L = (ŷ - y) / 16" in t
+        s, t = seen["backward L2/3"]
+        assert "δ2 = (δ3·W3ᵀ) * f'(z2)" in t and fmt(s.layers[1].dW[2, 3], 6) in t
+        s, t = seen["update"]
+        lay = s.layers[1]
+        assert "α·Δw(t-1)" in t and f"→ new {fmt(lay.W[2, 3], 6)}" in t
+        s, t = seen["sample"]
+        assert "batch of 16" in t

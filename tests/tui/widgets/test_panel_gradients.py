@@ -1,0 +1,36 @@
+"""GradientsPanel: norms per layer, log sparklines, delta during backward, flags."""
+
+from __future__ import annotations
+
+import numpy as np
+from panel_app import PanelApp
+
+from tui.widgets.gradients import GradientsPanel, sci, sparkline
+
+
+async def test_norms_and_delta_in_backward(five_backward) -> None:
+    s = five_backward
+    app = PanelApp(GradientsPanel(), s)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        text = app.panel.render().plain
+        assert sci(s.layers[2].grad_norm_W) in text
+        assert sci(s.layers[1].grad_norm_b) in text
+        assert "δ L2 = ∂L/∂z just computed" in text
+        assert "∂L/∂W L2 8×8" in text
+
+
+async def test_outside_backward_follows_layer(five_after_loss) -> None:
+    app = PanelApp(GradientsPanel(), five_after_loss)
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.panel.set_layer(2)
+        await pilot.pause()
+        text = app.panel.render().plain
+        assert "∂L/∂W L3: not computed yet" in text
+        assert "δ L" not in text
+
+
+def test_sparkline_is_log_scale() -> None:
+    # a gradient vanishing over six decades climbs down the whole range, not just the first step
+    line = sparkline(np.logspace(0, -6, 7), 7, -6.0, 0.0)
+    assert line == "█▇▆▅▃▂▁"

@@ -1,0 +1,74 @@
+"""WeightsPanel: heatmap text, exact values under the cursor, keys and CursorMoved."""
+
+from __future__ import annotations
+
+import numpy as np
+from panel_app import PanelApp
+
+from tui.messages import CursorMoved
+from tui.widgets.heatmap import block_reduce
+from tui.widgets.palette import fmt, fmt_exact
+from tui.widgets.weights import WeightsPanel
+
+
+class Recorder(PanelApp):
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self.moves: list[tuple] = []
+
+    def on_cursor_moved(self, m: CursorMoved) -> None:
+        self.moves.append((m.layer, m.row, m.col, m.kind))
+
+
+async def test_exact_value_and_keys(five_updated) -> None:
+    app = Recorder(WeightsPanel(), five_updated)
+    async with app.run_test(size=(100, 30)) as pilot:
+        p = app.panel
+        await pilot.press("down", "right", "right")
+        await pilot.pause()
+        assert app.moves[-1] == (0, 1, 2, "W")
+        text = p.render().plain
+        lay = five_updated.layers[0]
+        assert f"W[1,2] (input 1 → unit 2) = {fmt_exact(lay.W[1, 2])}" in text
+        assert f"∂L/∂W[1,2] = {fmt(lay.dW[1, 2], 6)}" in text
+        assert f"Δ = {fmt(lay.uW[1, 2], 6)}" in text
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.moves[-1][0] == 1 and "[L2 8×8" in p.render().plain
+        await pilot.press("pagedown", "pagedown", "pagedown")  # clamps at the last layer
+        await pilot.press("down", "down", "down", "down", "down", "down", "down", "down", "down")
+        await pilot.pause()
+        assert app.moves[-1] == (2, 0, 2, "b")
+        assert "b[2] (bias of unit 2)" in p.render().plain
+
+
+async def test_values_printed_and_computing_layer(five_backward) -> None:
+    app = PanelApp(WeightsPanel(), five_backward)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        p = app.panel
+        p.set_cursor(1, 0, 0)
+        text = p.render().plain
+        assert "L2 8×8 ◀bwd" in text  # backward L2/3 was the last unit
+        w = five_backward.layers[1].W
+        assert f"{w[0, 1]:.3f}".replace("0.", ".", 1) in text
+
+
+async def test_large_layer_blocks_and_no_color(big_784) -> None:
+    app = PanelApp(WeightsPanel(), big_784, no_color=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = app.panel.render().plain
+        assert "784×128 in blocks" in text
+        assert any(ch in text for ch in "░▒▓█")
+        assert "-" in text and "+" in text
+
+
+def test_block_reduce_matches_loops() -> None:
+    a = np.random.default_rng(0).normal(size=(37, 11))
+    r = block_reduce(a, 5, 4, "mean")
+    assert r.shape == (5, 4)
+    assert np.isclose(r[0, 0], a[0:7, 0:2].mean())
+    m = block_reduce(a, 5, 4, "maxabs")
+    blk = a[0:7, 0:2]
+    assert m[0, 0] == blk.flat[np.argmax(np.abs(blk))]
