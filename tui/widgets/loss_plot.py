@@ -31,12 +31,15 @@ def ema(y: np.ndarray, weight: float = 0.8) -> np.ndarray:
 
 
 def thin(x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most about n points (block means), so plotext's cost follows the plot width."""
-    if len(x) <= n or n < 2:
+    """At most 2n points, each of n buckets' min and max (spikes survive, like the engine's
+    downsample), so plotext's cost follows the plot width, not the history length."""
+    if len(x) <= 2 * n or n < 1:
         return x, y
     edges = (np.arange(n) * len(x)) // n
-    counts = np.diff(np.append(edges, len(x)))
-    return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
+    ends = np.append(edges[1:], len(x)) - 1
+    xs = np.column_stack([x[edges], x[ends]]).ravel()
+    ys = np.column_stack([np.minimum.reduceat(y, edges), np.maximum.reduceat(y, edges)]).ravel()
+    return xs, ys
 
 
 def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,8 +117,8 @@ class LossPlot(Widget):
         ax, ay = _finite(np.asarray(s.eval_steps), np.asarray(s.test_accuracy))
         acc = self.show_accuracy and len(ay) > 0
         x, y = thin(x, y, max(2, w - 10))
-        tx, ty = thin(tx, ty, max(2, w // 2))
-        ax, ay = thin(ax, ay, max(2, w // 2))
+        tx, ty = thin(tx, ty, max(2, w // 4))
+        ax, ay = thin(ax, ay, max(2, w // 4))
         if self.log_y:
             floor = min(v[v > 0].min() if (v > 0).any() else 1.0 for v in (y, ty) if len(v))
             y, ty = np.maximum(y, floor), np.maximum(ty, floor)
