@@ -1,0 +1,24 @@
+"""One-line error reporting for the CLI: an argparse parser that never prints a usage block."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+PROG = "backprop-tui"
+EXIT_BAD_INPUT = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints the whole usage before an error; scripts and people want one line."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+
+
+def fail(message: str) -> int:
+    """Print one line on stderr and return the bad-input exit code."""
+    print(f"{PROG}: {' '.join(str(message).split())}", file=sys.stderr)
+    return EXIT_BAD_INPUT

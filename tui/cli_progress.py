@@ -1,0 +1,66 @@
+"""Progress reporting for `train`: a redrawn bar on a terminal, a few plain lines otherwise."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from typing import TextIO
+
+REDRAW_SECONDS = 0.1  # a terminal redraw costs a write; ten a second looks smooth enough
+PLAIN_LINES = 10  # how many periodic lines a non-terminal run prints at most (plus the last)
+
+
+def fmt(x: float | None, percent: bool = False) -> str:
+    if x is None or x != x:  # None, or NaN from an evaluation that has no value
+        return "-"
+    return f"{100 * x:.1f}%" if percent else f"{x:.4g}"
+
+
+class Progress:
+    """Writes to ``out``; call ``update`` as often as you like, it throttles itself."""
+
+    def __init__(self, out: TextIO, total: int, tty: bool) -> None:
+        self.out = out
+        self.total = max(total, 1)
+        self.tty = tty
+        self._last_draw = 0.0
+        self._next_line = self.total / PLAIN_LINES
+        self._drawn = False
+
+    def _status(self, step: int, epoch: int, ev: dict, rate: float) -> str:
+        acc = ev.get("train_accuracy")
+        tail = f" acc {fmt(acc, True)}" if acc is not None else ""
+        test = ev.get("test_accuracy")
+        tail += f" test {fmt(test, True)}" if test is not None else ""
+        return (
+            f"step {step:,}/{self.total:,} epoch {epoch:,} loss {fmt(ev.get('train_loss'))}"
+            f"{tail} {rate:,.0f} steps/s"
+        )
+
+    def update(self, step: int, epoch: int, ev: dict, rate: float, evaluated: bool) -> None:
+        if self.tty:
+            now = time.perf_counter()
+            if now - self._last_draw >= REDRAW_SECONDS or step >= self.total:
+                self._last_draw = now
+                self._draw(step, epoch, ev, rate)
+        elif evaluated and step >= self._next_line:
+            # Plain output: one line at each tenth of the run, so a log stays short.
+            while self._next_line <= step:
+                self._next_line += self.total / PLAIN_LINES
+            print(self._status(step, epoch, ev, rate), file=self.out, flush=True)
+
+    def _draw(self, step: int, epoch: int, ev: dict, rate: float) -> None:
+        width = shutil.get_terminal_size((80, 24)).columns
+        status = self._status(step, epoch, ev, rate)
+        bar_w = max(10, min(30, width - len(status) - 10))
+        filled = int(bar_w * min(step, self.total) / self.total)
+        line = f"[{'#' * filled}{'.' * (bar_w - filled)}] {100 * step // self.total:3d}% {status}"
+        # \r back to column 0 and clear to the end, so a shorter line leaves no stale characters.
+        self.out.write("\r" + line[: width - 1] + "\x1b[K")
+        self.out.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.out.write("\n")
+            self.out.flush()

@@ -1,0 +1,257 @@
+"""The `train` command: run a scenario headless on the engine's fast path, log, save, report."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+from scenarios import Scenario, ScenarioError, build, load_scenario
+from scenarios.validate import check_batch_size, check_float, check_int
+
+from .cli_errors import fail
+from .cli_progress import Progress, fmt
+
+CMDLINE = "command line"
+EXIT_INTERRUPTED = 130
+# How many steps one fast-path call runs between progress redraws, at most; the real chunk
+# adapts to about REDRAW seconds so a slow network still redraws and a fast one pays nothing.
+MAX_CHUNK = 100_000
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO|PATH", help="a bundled name or a .toml file")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", metavar="N", help="iterations to run")
+    length.add_argument("--epochs", metavar="N", help="passes over the training set")
+    p.add_argument("--lr", metavar="F", help="learning rate (> 0)")
+    p.add_argument("--batch-size", metavar="N|full", help="samples per iteration, or full")
+    p.add_argument("--momentum", metavar="F", help="SGD momentum in [0, 1)")
+    p.add_argument("--seed", metavar="N", help="seed for weight init and shuffling")
+    p.add_argument(
+        "--target-accuracy", metavar="F", help="stop once training accuracy reaches F (0-1]"
+    )
+    p.add_argument("--eval-every", metavar="N", help="evaluate every N iterations")
+    p.add_argument("--log", metavar="FILE.jsonl", help="one JSON line per evaluation")
+    p.add_argument("--save", metavar="FILE.npz", help="write the final state as a checkpoint")
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
+
+
+def _number(key: str, text: str | None, **bounds: Any) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScenarioError(CMDLINE, key, f"found {text!r}", "a number") from None
+    return check_float(CMDLINE, key, value, **bounds)
+
+
+def _integer(key: str, text: str | None, low: int) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ScenarioError(CMDLINE, key, f"found {text!r}", f"an integer >= {low}") from None
+    return check_int(CMDLINE, key, value, low, 10**12)
+
+
+def apply_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
+    """The scenario with the command line's training options in place, each one validated."""
+    t = scn.training
+    changes: dict[str, Any] = {}
+    lr = _number("--lr", args.lr, low=0.0, low_open=True)
+    if lr is not None:
+        changes["learning_rate"] = lr
+    momentum = _number("--momentum", args.momentum, low=0.0, high=1.0, high_open=True)
+    if momentum is not None:
+        if t.optimizer != "sgd":
+            raise ScenarioError(CMDLINE, "--momentum", f"found {momentum:g}", "only with sgd")
+        changes["momentum"] = momentum
+    if args.batch_size is not None:
+        changes["batch_size"] = check_batch_size(CMDLINE, "--batch-size", args.batch_size)
+    steps = _integer("--steps", args.steps, 1)
+    epochs = _integer("--epochs", args.epochs, 1)
+    if steps is not None or epochs is not None:
+        changes["steps"], changes["epochs"] = steps, epochs
+    eval_every = _integer("--eval-every", args.eval_every, 1)
+    if eval_every is not None:
+        changes["eval_every"] = eval_every
+    seed = _integer("--seed", args.seed, 0)
+    if seed is not None:
+        changes["seed"] = seed
+    return dataclasses.replace(scn, training=dataclasses.replace(t, **changes))
+
+
+def _check_output(key: str, path: str | None) -> Path | None:
+    """Fail before training, not after it, when an output file could not be written."""
+    if path is None:
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(CMDLINE, key, f"found {path!r}, a directory", "a file path")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ScenarioError(CMDLINE, key, f"found {path!r}: no folder {str(parent)!r}", "")
+    if not os.access(parent, os.W_OK):
+        raise ScenarioError(CMDLINE, key, f"found {path!r}: folder not writable", "")
+    return p
+
+
+def _clean(x: float | None) -> float | None:
+    # JSON has no NaN or Infinity; a missing or non-finite value is null.
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+class JsonlLog:
+    """Lines go to a temporary file beside the target; close() renames it into place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self.f: TextIO = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.f.write(json.dumps(record) + "\n")
+
+    def close(self) -> None:
+        self.f.close()
+        os.replace(self.tmp, self.path)
+
+
+def run_train(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    try:
+        scn = apply_overrides(load_scenario(args.scenario), args)
+        target = _number(
+            "--target-accuracy", args.target_accuracy, low=0.0, high=1.0, low_open=True
+        )
+        if target is not None and not scn.is_classification:
+            raise ScenarioError(
+                CMDLINE,
+                "--target-accuracy",
+                f"found {target:g} for the regression scenario {scn.name}",
+                "only for classification",
+            )
+        save = _check_output("--save", args.save)
+        log_path = _check_output("--log", args.log)
+        built = build(scn, undo_depth=0)  # undo snapshots would only slow a headless run
+    except ScenarioError as exc:
+        return fail(str(exc))
+    except (ValueError, MemoryError) as exc:  # the engine's own checks, as a last line of defence
+        return fail(f"{args.scenario}: {exc}")
+    return _loop(scn, built, target, save, log_path, args.json, out)
+
+
+def _loop(scn, built, target, save, log_path, as_json: bool, out: TextIO) -> int:
+    st = built.stepper
+    t = scn.training
+    total = t.steps if t.steps is not None else t.epochs * st.steps_per_epoch
+    # With --json stdout carries exactly one line; the progress goes to stderr instead.
+    pout = sys.stderr if as_json else out
+    progress = Progress(pout, total, tty=pout.isatty())
+    log = JsonlLog(log_path) if log_path else None
+    seconds = 0.0
+    ev: dict[str, float | None] = {}
+    reached = interrupted = False
+    chunk = 50
+    try:
+        while st.step < total:
+            to_eval = t.eval_every - st.step % t.eval_every
+            n = min(chunk, to_eval, total - st.step)
+            res = st.run(n)
+            seconds += res.seconds
+            if res.seconds > 0:  # aim for one redraw per chunk
+                chunk = max(1, min(MAX_CHUNK, int(n * 0.1 / res.seconds)))
+            if res.diverged is not None:
+                break
+            evaluated = st.step % t.eval_every == 0
+            if evaluated:
+                ev = st.last_eval
+                if log is not None:
+                    log.write(_record(st, ev, seconds))
+                if target is not None and (ev.get("train_accuracy") or 0.0) >= target:
+                    reached = True
+            rate = st.step / seconds if seconds else 0.0
+            progress.update(st.step, st.epoch, ev, rate, evaluated)
+            if reached:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    progress.close()
+    final = st.evaluate()
+    if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
+        log.write(_record(st, final, seconds))
+    return _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out)
+
+
+def _record(st, ev: dict, seconds: float) -> dict[str, Any]:
+    return {
+        "step": st.step,
+        "epoch": st.epoch,
+        "train_loss": _clean(ev.get("train_loss")),
+        "train_accuracy": _clean(ev.get("train_accuracy")),
+        "test_loss": _clean(ev.get("test_loss")),
+        "test_accuracy": _clean(ev.get("test_accuracy")),
+        "lr": st.lr,
+        "batch_size": st.batch_size,
+        "seconds": round(seconds, 6),
+    }
+
+
+def _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out) -> int:
+    msgs = sys.stderr if as_json else out
+    code = 0
+    if st.diverged is not None:
+        print(
+            f"{scn.name}: {st.diverged}; stopped, keeping the last finite state (step {st.step:,})",
+            file=msgs,
+        )
+    if interrupted:
+        print(f"{scn.name}: interrupted at step {st.step:,}", file=msgs)
+        code = EXIT_INTERRUPTED
+    try:
+        if log is not None:
+            log.close()
+        if save is not None:
+            from engine import save_checkpoint
+
+            meta = {
+                "scenario": scn.name,
+                "source": scn.source,
+                "seed": scn.training.seed,
+                "diverged": st.diverged is not None,
+            }
+            save_checkpoint(save, st, meta)
+    except OSError as exc:
+        return fail(f"{CMDLINE}: cannot write {exc.filename or save}: {exc.strerror}")
+    summary = {
+        "scenario": scn.name,
+        "seed": scn.training.seed,
+        "steps": st.step,
+        "epochs": st.epoch,
+        "train_loss": _clean(final["train_loss"]),
+        "train_accuracy": _clean(final["train_accuracy"]),
+        "test_loss": _clean(final["test_loss"]),
+        "test_accuracy": _clean(final["test_accuracy"]),
+        "seconds": round(seconds, 6),
+        "steps_per_second": round(st.step / seconds, 1) if seconds > 0 else None,
+        "diverged": st.diverged is not None,
+    }
+    stop = " (target accuracy reached)" if reached else ""
+    print(
+        f"{scn.name}: {st.step:,} steps ({st.epoch:,} epochs) in {seconds:.2f} s{stop}; "
+        f"train loss {fmt(final['train_loss'])} accuracy {fmt(final['train_accuracy'], True)}; "
+        f"test loss {fmt(final['test_loss'])} accuracy {fmt(final['test_accuracy'], True)}"
+        + (f"; saved {save}" if save is not None else ""),
+        file=msgs,
+    )
+    if as_json:
+        print(json.dumps(summary), file=out, flush=True)
+    return code
