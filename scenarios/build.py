@@ -121,7 +121,9 @@ def sizes_of(scn: Scenario, data: Dataset) -> list[int]:
 def build_network(scn: Scenario, data: Dataset, rng: np.random.Generator) -> Network:
     n = scn.network
     sizes = sizes_of(scn, data)
-    check_memory(scn.source, "network.hidden", sizes, np.dtype(n.dtype).itemsize)
+    check_memory(
+        scn.source, "network.hidden", sizes, np.dtype(n.dtype).itemsize, f"layer sizes {sizes}"
+    )
     return Network.from_sizes(
         sizes,
         hidden=n.activation,

@@ -210,7 +210,8 @@ def _network(t: Table, data: DataSpec) -> NetworkSpec:
     dtype = t.string("dtype", "float64", DTYPES)
     # Inputs and outputs are known only once the data is built; the hidden layers alone can
     # already be too big, and build() checks again with the real sizes.
-    check_memory(t.where, t.path("hidden"), [1, *hidden, 1], 8 if dtype == "float64" else 4)
+    itemsize = 8 if dtype == "float64" else 4
+    check_memory(t.where, t.path("hidden"), [1, *hidden, 1], itemsize, hidden)
     return NetworkSpec(tuple(hidden), activation, output, loss, reduction, init, init_scale, dtype)
 
 

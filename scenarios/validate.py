@@ -156,7 +156,9 @@ def check_batch_size(where: str, key: str, value: Any) -> int | None:
     return value
 
 
-def check_memory(where: str, key: str, sizes: list[int], itemsize: int) -> None:
+def check_memory(
+    where: str, key: str, sizes: list[int], itemsize: int, shown: object = None
+) -> None:
     """Refuse a network whose parameters (with gradient and optimiser state) would not fit."""
     params = sum(a * b + b for a, b in itertools.pairwise(sizes))
     need = params * itemsize * COPIES_PER_PARAM
@@ -164,6 +166,6 @@ def check_memory(where: str, key: str, sizes: list[int], itemsize: int) -> None:
         raise ScenarioError(
             where,
             key,
-            f"found layer sizes {sizes}: {params:,} parameters, about {need / 1024**3:,.1f} GiB",
+            f"found {shown or sizes}: {params:,} parameters, about {need / 1024**3:,.1f} GiB",
             f"networks needing at most {MEMORY_LIMIT_BYTES // 1024**3} GiB",
         )
