@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from engine.snapshot import DecisionMap, Snapshot
 
-from .palette import CLASS_GLYPHS, CLASS_RGB, TextBuilder, no_color_active, snapshot_key
+from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder, no_color_active, snapshot_key
 
 Q = 6  # confidence shades per class
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -63,7 +63,7 @@ class DecisionMapPanel(Widget):
             self._styles[(up, low)] = st
         return st
 
-    def render(self) -> Text:
+    def render(self) -> Lines | Text:
         s = self.snapshot
         if s is None:
             return Text("no network yet", style="dim")

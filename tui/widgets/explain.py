@@ -123,7 +123,7 @@ class ExplainPanel(Widget):
             self._backward(tb, s, s.last_layer)
         elif phase == "update":
             self._update(tb, s)
-        return tb.build(no_wrap=False)
+        return tb.text()
 
     def _sample_text(self, tb: TextBuilder, s: Snapshot) -> None:
         size = "full batch" if s.batch_size is None else f"batch size {s.batch_size}"

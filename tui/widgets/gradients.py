@@ -12,7 +12,7 @@ from textual.widget import Widget
 from engine.snapshot import LayerSnap, Snapshot
 
 from .heatmap import block_reduce, heat_row, robust_scale
-from .palette import TextBuilder, levels, no_color_active, snapshot_key
+from .palette import Lines, TextBuilder, levels, no_color_active, snapshot_key
 
 SPARKS = "▁▂▃▄▅▆▇█"
 TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding
@@ -67,7 +67,7 @@ class GradientsPanel(Widget):
             self.cur_layer = layer
             self.refresh()
 
-    def render(self) -> Text:
+    def render(self) -> Lines | Text:
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")

@@ -62,6 +62,14 @@ def heat_row(
 ) -> None:
     """Append one heatmap row (no newline): cells of width ``cw``, the cursor cell marked."""
     styles = level_styles()
+    if not no_color and not show_values:
+        # fast path for big summarised layers: a span per run of equal colour, not per cell
+        c = -1 if cursor is None else cursor
+        tb.add_runs(lv[:c] if c >= 0 else lv, cw, styles)
+        if c >= 0:
+            tb.add("◆".center(cw), styles[int(lv[c])] + Style(bold=True))
+            tb.add_runs(lv[c + 1 :], cw, styles)
+        return
     for j in range(len(lv)):
         k = int(lv[j])
         if no_color:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from engine.snapshot import Snapshot
 
-from .palette import TextBuilder, no_color_active
+from .palette import Lines, TextBuilder, no_color_active
 
 # 256-colour indexes below 16, so 16-colour terminals show them as they are
 RAW, SMOOTH, TEST, ACC = 8, 14, 11, 10
@@ -69,7 +69,7 @@ class LossPlot(Widget):
         self.builds = 0  # plotext builds so far (tests and benchmarks read it)
         self._data_key: bytes | None = None
         self._cache_key: tuple | None = None
-        self._cache: Text | None = None
+        self._cache: Lines | None = None
         self._last_build = -1e9
         self._timer: Timer | None = None
 
@@ -97,7 +97,7 @@ class LossPlot(Widget):
         self._timer = None
         self.refresh()
 
-    def render(self) -> Text:
+    def render(self) -> Lines | Text:
         s = self.snapshot
         if s is None or len(s.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
@@ -111,7 +111,7 @@ class LossPlot(Widget):
             self.builds += 1
         return self._cache
 
-    def _build(self, s: Snapshot, w: int, h: int, nc: bool) -> Text:
+    def _build(self, s: Snapshot, w: int, h: int, nc: bool) -> Lines:
         x, y = _finite(np.asarray(s.loss_x), np.asarray(s.loss_y))
         tx, ty = _finite(np.asarray(s.eval_steps), np.asarray(s.test_loss))
         ax, ay = _finite(np.asarray(s.eval_steps), np.asarray(s.test_accuracy))
@@ -144,9 +144,9 @@ class LossPlot(Widget):
         if self.log_y:
             f.ruler("y", "left").scale("log")
         out = Text.from_ansi(f.build().string(colorless=nc), no_wrap=True)
-        return self._legend(nc, len(ty) > 0, acc).append("\n").append(out)
+        return Lines(self._legend(nc, len(ty) > 0, acc).lines + Lines.from_text(out).lines)
 
-    def _legend(self, nc: bool, test: bool, acc: bool) -> Text:
+    def _legend(self, nc: bool, test: bool, acc: bool) -> Lines:
         tb = TextBuilder()
         items = [("train", "·" if nc else "▀", RAW), ("smoothed", "█", SMOOTH)]
         if test:

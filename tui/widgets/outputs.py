@@ -13,7 +13,7 @@ from textual.widget import Widget
 from engine.snapshot import Snapshot
 from tui.messages import SampleSelected
 
-from .palette import TextBuilder, fmt, no_color_active, snapshot_key
+from .palette import Lines, TextBuilder, fmt, no_color_active, snapshot_key
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 TRUE = Style(color="green", bold=True)
@@ -82,7 +82,7 @@ class OutputsPanel(Widget, can_focus=True):
         self.refresh()
 
     # ---- drawing ------------------------------------------------------------------------------
-    def render(self) -> Text:
+    def render(self) -> Lines | Text:
         s = self.snapshot
         if s is None:
             return Text("no batch yet", style="dim")

@@ -14,7 +14,7 @@ from engine.snapshot import LayerSnap, Snapshot
 from tui.messages import CursorMoved
 
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
-from .palette import TextBuilder, fmt, fmt_exact, levels, no_color_active, snapshot_key
+from .palette import Lines, TextBuilder, fmt, fmt_exact, levels, no_color_active, snapshot_key
 
 COMPUTING = Style(color="yellow", bold=True)
 CELL_WIDTHS = (7, 6, 5, 4, 3, 2)
@@ -149,7 +149,7 @@ class WeightsPanel(Widget, can_focus=True):
             self._cache[key] = hit
         return hit
 
-    def render(self) -> Text:
+    def render(self) -> Lines | Text:
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
@@ -162,7 +162,8 @@ class WeightsPanel(Widget, can_focus=True):
         label_w = max(len(str(fi - 1)), 1) + 1
         avail_w = width - label_w
         avail_h = max(1, height - 6)  # strip, header, b row, 3 info lines
-        cw = next((c for c in CELL_WIDTHS if fo * c <= avail_w), 2 if nc else 1)
+        # a summarised layer uses 2-column cells: squarer blocks, half the cells to paint
+        cw = next((c for c in CELL_WIDTHS if fo * c <= avail_w), 2)
         cols = min(fo, max(1, avail_w // cw))
         rows = min(fi, avail_h)
         self._shown = (rows, cols)

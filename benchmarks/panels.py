@@ -1,0 +1,108 @@
+"""Time each data panel's render() at 120x36 and 200x60, big weight layers, a 1e6-step plot."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from textual.visual import Visual, visualize
+
+ROOT = Path(__file__).resolve().parents[1]
+# sys.path[0] is benchmarks/, whose engine.py would shadow the engine package
+sys.path[:1] = [str(ROOT / "tests" / "tui" / "widgets" / "apps"), str(ROOT)]
+
+from panel_app import PanelApp, big_stepper, snap, trained_five, units  # noqa: E402
+
+from engine.history import downsample  # noqa: E402
+from tui.widgets.decision_map import DecisionMapPanel  # noqa: E402
+from tui.widgets.explain import ExplainPanel  # noqa: E402
+from tui.widgets.gradients import GradientsPanel  # noqa: E402
+from tui.widgets.loss_plot import LossPlot  # noqa: E402
+from tui.widgets.outputs import OutputsPanel  # noqa: E402
+from tui.widgets.weights import WeightsPanel  # noqa: E402
+
+REPEAT = 15
+
+
+def ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1e3:7.2f} ms"
+
+
+def paint(p) -> None:
+    """render() plus Textual's own conversion of the result into screen lines."""
+    w, h = p.size
+    Visual.to_strips(p, visualize(p, p.render()), w, h, p.visual_style)
+
+
+async def time_panel(make, snapshots, size) -> tuple[list[float], list[float]]:
+    """(cold, warm) render times: cold = first render after show() of a new snapshot."""
+    app = PanelApp(make(), snapshots[0])
+    cold, warm = [], []
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        p = app.panel
+        for k in range(REPEAT):
+            p.show(snapshots[(k + 1) % len(snapshots)])
+            t = time.perf_counter()
+            paint(p)
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            paint(p)
+            warm.append(time.perf_counter() - t)
+    return cold, warm
+
+
+def million_step_snapshot(base):
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    loss = np.exp(-np.arange(n) / 2e5) + 0.05 * rng.random(n)
+    t = time.perf_counter()
+    x, y = downsample(loss, 200)
+    dt = time.perf_counter() - t
+    ev = np.arange(100, n + 1, 100)
+    return dataclasses.replace(
+        base,
+        loss_x=x + 1,
+        loss_y=y,
+        eval_steps=ev,
+        test_loss=np.exp(-ev / 2e5) + 0.1,
+        test_accuracy=1 - np.exp(-ev / 2e5),
+        train_accuracy=1 - np.exp(-ev / 2e5),
+    ), dt
+
+
+async def main() -> None:
+    five = [snap(trained_five(30, k), decision=(198, 116)) for k in (1, 3, 5, 7, 9)]
+    big784 = [snap(units(big_stepper((784, 128, 10)), k), decision=None) for k in (2, 7, 9)]
+    big512 = [snap(units(big_stepper((512, 512, 10)), k), decision=None) for k in (2, 7, 9)]
+    m, dt = million_step_snapshot(five[0])
+    print(f"engine downsample of 1e6 losses to 400 points: {dt * 1e3:.1f} ms (in the worker)")
+    cases = [
+        ("weights 2-8-8-5", WeightsPanel, five),
+        ("weights 784x128 (L1)", WeightsPanel, big784),
+        ("weights 512x512 (L1)", WeightsPanel, big512),
+        ("gradients 784x128", GradientsPanel, big784),
+        ("gradients 512x512", GradientsPanel, big512),
+        ("outputs", OutputsPanel, five),
+        ("explain", ExplainPanel, five),
+        ("decision map", DecisionMapPanel, five),
+        (
+            "loss plot 1e6 steps",
+            lambda: LossPlot(throttle=0),
+            [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01)],
+        ),
+    ]
+    print(f"{'panel':24} {'size':>7}  cold (new snapshot)  warm (cached)   [render() + to_strips]")
+    for size in ((120, 36), (200, 60)):
+        for name, make, snaps in cases:
+            cold, warm = await time_panel(make, snaps, size)
+            print(f"{name:24} {size[0]}x{size[1]:<3}  {ms(cold)}           {ms(warm)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
