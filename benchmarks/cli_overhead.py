@@ -1,0 +1,100 @@
+"""Measure what `train` adds to the engine's fast path: evaluation, logging, progress (<= 10%)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# Run as a script, this folder is sys.path[0] and its engine.py would shadow the engine package.
+_here = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
+sys.path.insert(0, str(_here.parent))
+
+# One BLAS thread, as in benchmarks/engine.py: small matrices gain nothing from more.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+from scenarios import build, bundled_names, load_scenario  # noqa: E402
+from tui.cli import main  # noqa: E402
+
+
+class FakeTTY(io.StringIO):
+    """Captures output but claims to be a terminal, so the progress bar is drawn."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def default_steps(name: str) -> int:
+    scn = load_scenario(name)
+    return scn.training.steps or scn.training.epochs * build(scn).stepper.steps_per_epoch
+
+
+def bare_seconds(name: str, total: int) -> float:
+    """The engine alone: one fast-path run of ``total`` steps, no evaluation in between."""
+    st = build(load_scenario(name), undo_depth=0).stepper
+    st.eval_every = total + 1  # never due inside the run
+    st._eval_due = total + 1
+    t0 = time.perf_counter()
+    st.run(total)
+    return time.perf_counter() - t0
+
+
+def cli_seconds(name: str, total: int, tty: bool, log: bool) -> float:
+    """`train NAME --json` at the defaults; its JSON `seconds` is the loop's wall time."""
+    out = FakeTTY() if tty else io.StringIO()
+    err = FakeTTY() if tty else io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = ["train", name, "--json", "--steps", str(total)]
+        if log:
+            argv += ["--log", str(Path(tmp) / "run.jsonl")]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue().strip().splitlines()[-1])["seconds"]
+
+
+def main_bench() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=5, help="best of N for each figure")
+    ap.add_argument("--seconds", type=float, default=1.0, help="length of one timed run")
+    ap.add_argument("names", nargs="*", default=bundled_names())
+    args = ap.parse_args()
+    print(
+        f"{'scenario':22} {'steps':>7} {'engine s':>9} {'train s':>9} {'+tty+log s':>11} "
+        f"{'overhead':>9} {'worst':>7}"
+    )
+    worst_default = 0.0
+    for name in args.names:
+        # The scenario's own schedule, repeated until one run takes about --seconds: evaluation
+        # and logging stay at their default interval, and a longer run times more steadily.
+        steps = default_steps(name)
+        steps *= max(1, math.ceil(args.seconds / bare_seconds(name, steps)))
+        bares, plains, fulls = [], [], []
+        for _ in range(args.repeats):  # interleaved, so a burst of load hits all three alike
+            bares.append(bare_seconds(name, steps))
+            plains.append(cli_seconds(name, steps, tty=False, log=False))
+            fulls.append(cli_seconds(name, steps, tty=True, log=True))
+        bare, plain, full = min(bares), min(plains), min(fulls)
+        over, over_full = plain / bare - 1, full / bare - 1
+        worst_default = max(worst_default, over)
+        print(
+            f"{name:22} {steps:>7,} {bare:>9.3f} {plain:>9.3f} {full:>11.3f} "
+            f"{over:>+9.1%} {over_full:>+7.1%}",
+            flush=True,
+        )
+    print(f"largest overhead at default settings: {worst_default:+.1%} (target <= +10%)")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main_bench()
