@@ -1,0 +1,53 @@
+"""With no subcommand the CLI opens the app, lazily; the progress bar draws on a terminal."""
+
+import io
+import sys
+import types
+
+from tui.cli import main
+
+
+def fake_app(monkeypatch, calls):
+    mod = types.ModuleType("tui.app")
+
+    def run_app(spec):
+        calls.append(spec)
+        return 0
+
+    mod.run_app = run_app
+    monkeypatch.setitem(sys.modules, "tui.app", mod)
+
+
+def test_no_subcommand_opens_the_default_scenario(monkeypatch):
+    calls = []
+    fake_app(monkeypatch, calls)
+    assert main([]) == 0
+    assert calls == ["five-classes"]
+
+
+def test_scenario_option_is_passed_on(monkeypatch):
+    calls = []
+    fake_app(monkeypatch, calls)
+    assert main(["--scenario", "xor"]) == 0
+    assert calls == ["xor"]
+
+
+def test_missing_app_is_one_line_exit_2(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tui.app", None)  # makes `from tui.app import` fail
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "terminal app is not available" in err
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal(monkeypatch):
+    out = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["train", "xor", "--steps", "200"]) == 0
+    text = out.getvalue()
+    assert "\r[" in text and "100% step 200/200" in text
+    assert text.count("\n") == 2  # the bar's own line, then the summary
