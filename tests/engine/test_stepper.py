@@ -236,11 +236,6 @@ def test_divergence_caught_on_unit_path_and_fast_path_alike(dtype: str) -> None:
     assert fast.diverged is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Stepper.run(n) saves undo states only for its last undo_depth iterations, so a run "
-    "stopped early (divergence, should_stop) leaves nothing to undo; see docs/README-engine.md",
-)
 def test_undo_after_divergence_in_a_long_fast_run() -> None:
     """run(N) stopped by divergence long before N: undo still steps back one iteration."""
     st = _diverging()
