@@ -45,9 +45,18 @@ class History:
 
     def record(self, loss: float, lr: float, sq_grad_norms: np.ndarray) -> None:
         """One iteration; gradient norms come squared (the square root is taken when read)."""
-        self._train_loss.append(loss)
-        self._lr.append(lr)
-        self._grad_norms.append(sq_grad_norms)
+        tl = self._train_loss
+        i = tl.n
+        if i == tl._data.shape[0]:
+            tl.append(loss)
+            self._lr.append(lr)
+            self._grad_norms.append(sq_grad_norms)
+            return
+        # the common case writes in place: one capacity check instead of three appends
+        tl._data[i] = loss
+        self._lr._data[i] = lr
+        self._grad_norms._data[i] = sq_grad_norms
+        tl.n = self._lr.n = self._grad_norms.n = i + 1
 
     def record_eval(
         self, step: int, train_loss: float, train_acc: float, test_loss: float, test_acc: float

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import HIDDEN, OUTPUTS
+from .activations import HIDDEN
 from .initializers import initialize
 from .layer import Dense
 from .losses import Loss
@@ -95,8 +95,6 @@ class Network:
         init_scale: float = 0.5,
     ) -> Network:
         """Build a net with the same activation on every hidden layer and initialise it."""
-        if output not in OUTPUTS:
-            raise ValueError(f"unknown output activation {output!r}; valid: {', '.join(OUTPUTS)}")
         lossobj = Loss(loss, output, reduction)
         acts = [hidden] * (len(sizes) - 2) + [output]
         net = cls(sizes, acts, lossobj, dtype)

@@ -134,7 +134,11 @@ class SGD(Optimizer):
             self._v[...] = 0
 
     def _alloc(self, n: int, dtype: np.dtype) -> None:
+        # Reused buffers: a fresh weight-sized array per step costs page faults (measured: 7.7 ms
+        # of a 24 ms step on 784-512-512-10), far more than the arithmetic.
         self._v = np.zeros(n, dtype=dtype)
+        self._v_spare = np.zeros(n, dtype=dtype)
+        self._u = np.empty(n, dtype=dtype)
         self._v_next = None
 
     def state(self) -> dict[str, Array]:
@@ -151,9 +155,11 @@ class SGD(Optimizer):
         return {**super().hyper(), "momentum": self.momentum}
 
     def propose(self, grad: Array) -> Array:
-        u = grad * -self.lr
+        """u = -lr g, or with momentum u = -lr g + alpha dw(t-1). The array returned is a buffer
+        the optimiser reuses on the next call: copy it to keep it."""
+        u = np.multiply(grad, -self.lr, out=self._u)
         if self.momentum:
-            v = self._v * self.momentum
+            v = np.multiply(self._v, self.momentum, out=self._v_spare)
             v += u
             self._v_next = v
             return v
@@ -161,7 +167,7 @@ class SGD(Optimizer):
 
     def commit(self) -> None:
         if self._v_next is not None:
-            self._v = self._v_next
+            self._v_spare, self._v = self._v, self._v_next
             self._v_next = None
 
 
@@ -190,6 +196,9 @@ class Adam(Optimizer):
     def _alloc(self, n: int, dtype: np.dtype) -> None:
         self._m = np.zeros(n, dtype=dtype)
         self._s = np.zeros(n, dtype=dtype)
+        self._spare = (np.zeros(n, dtype=dtype), np.zeros(n, dtype=dtype))
+        self._u = np.empty(n, dtype=dtype)
+        self._tmp = np.empty(n, dtype=dtype)
         self._next: tuple[Array, Array, int] | None = None
         self.t = 0
 
@@ -213,19 +222,29 @@ class Adam(Optimizer):
         return {**super().hyper(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def propose(self, grad: Array) -> Array:
+        """u = -lr m_hat / (sqrt(s_hat) + eps), into reused buffers (copy u to keep it)."""
         t = self.t + 1
-        m = self._m * self.beta1
-        m += (1 - self.beta1) * grad
-        s = self._s * self.beta2
-        s += (1 - self.beta2) * (grad * grad)
+        tmp = self._tmp
+        m = np.multiply(self._m, self.beta1, out=self._spare[0])
+        m += np.multiply(grad, 1 - self.beta1, out=tmp)
+        s = np.multiply(self._s, self.beta2, out=self._spare[1])
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1 - self.beta2
+        s += tmp
         self._next = (m, s, t)
-        mhat = m / (1 - self.beta1**t)
-        shat = s / (1 - self.beta2**t)
-        return -self.lr * mhat / (np.sqrt(shat) + self.eps)
+        u = np.divide(m, 1 - self.beta1**t, out=self._u)
+        u *= -self.lr
+        denom = np.divide(s, 1 - self.beta2**t, out=tmp)
+        np.sqrt(denom, out=denom)
+        denom += self.eps
+        u /= denom
+        return u
 
     def commit(self) -> None:
         if self._next is not None:
-            self._m, self._s, self.t = self._next
+            m, s, self.t = self._next
+            self._spare = (self._m, self._s)
+            self._m, self._s = m, s
             self._next = None
 
 

@@ -420,7 +420,7 @@ class Stepper:
         o = net.layer_offsets[i]
         seg = net.grad[o : net.b_slices[i].stop]
         if not math.isfinite(float(seg @ seg)):
-            return self._reject(Phase.BACKWARD, i, "the gradient")
+            return self._reject(Phase.BACKWARD, i, "the gradient norm")
         return True
 
     def _unit_update(self, _: int | None) -> bool:
@@ -449,7 +449,7 @@ class Stepper:
         backward pass runs L..1, so the highest such layer) or else the new weights."""
         bad = np.flatnonzero(~np.isfinite(sq_norms))
         if bad.size:
-            return Divergence(self.step + 1, "backward", int(bad[-1]), "the gradient")
+            return Divergence(self.step + 1, "backward", int(bad[-1]), "the gradient norm")
         return Divergence(self.step + 1, "update", None, "a weight")
 
     def _reject(self, phase: Phase, layer: int | None, what: str) -> bool:
