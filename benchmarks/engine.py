@@ -144,11 +144,14 @@ def api_step_factory(cfg: Config, dtype: str) -> Callable[[], float]:
     return step
 
 
-def stepper(cfg: Config, dtype: str) -> Stepper:
+def stepper(cfg: Config, dtype: str, undo_depth: int = 100) -> Stepper:
     net = make_net(cfg, dtype)
     X, y = make_data(cfg, dtype)
     # evaluation on the whole training set is not part of an iteration: push it out of the way
-    return Stepper(net, SGD(lr=LR), X, y, batch_size=cfg.batch, seed=1, eval_every=10**9)
+    return Stepper(
+        net, SGD(lr=LR), X, y, batch_size=cfg.batch, seed=1, eval_every=10**9,
+        undo_depth=undo_depth,
+    )  # fmt: skip
 
 
 def make_runner(kind: str, cfg: Config, dtype: str) -> Callable[[int], None]:
@@ -161,8 +164,8 @@ def make_runner(kind: str, cfg: Config, dtype: str) -> Callable[[int], None]:
                 f()
 
         return loop
-    st = stepper(cfg, dtype)
-    if kind == "run":
+    st = stepper(cfg, dtype, undo_depth=0 if kind == "run0" else 100)
+    if kind in ("run", "run0"):
         return lambda k: st.run(k) and None  # the fast path: k iterations in one call
 
     def units(k: int) -> None:
@@ -204,11 +207,17 @@ def measure(
     return med, ratios
 
 
-KINDS = ("bare", "api", "run", "unit")
-RATIOS = (("api/bare", "api", "bare"), ("run/bare", "run", "bare"), ("unit/run", "unit", "run"))
+KINDS = ("bare", "api", "run0", "run", "unit")
+RATIOS = (
+    ("api/bare", "api", "bare"),
+    ("run0/bare", "run0", "bare"),
+    ("run/bare", "run", "bare"),
+    ("unit/run", "unit", "run"),
+)
 HEAD = {
     "bare": "bare numpy",
     "api": "SGD.step",
+    "run0": "run no-undo",
     "run": "Stepper.run",
     "unit": "step_iteration",
 }
@@ -242,11 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     hdr = (
         f"{'config':28} {'dtype':7} "
         + " ".join(f"{HEAD[k]:>14}" for k in KINDS)
-        + f" {'api/bare':>8} {'run/bare':>8} {'unit/run':>8}"
+        + "".join(f" {name:>9}" for name, _, _ in RATIOS)
     )
     print(hdr)
     print("-" * len(hdr))
-    worst = {"api/bare": 0.0, "run/bare": 0.0, "unit/run": 0.0}
+    worst = {name: 0.0 for name, _, _ in RATIOS}
     for cfg in cfgs:
         for dtype in dtypes:
             t, r = measure(cfg, dtype, blocks, block_s, clock)
@@ -255,11 +264,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{cfg.name:28} {dtype:7} "
                 + " ".join(f"{t[k] * 1e6:14.1f}" for k in KINDS)
-                + "".join(f" {v:8.2f}" for v in r.values())
+                + "".join(f" {v:9.2f}" for v in r.values())
                 , flush=True,
             )  # fmt: skip
     print(
         f"worst ratios: SGD.step/bare {worst['api/bare']:.2f} (target <= 1.15), "
+        f"Stepper.run(undo_depth=0)/bare {worst['run0/bare']:.2f}, "
         f"Stepper.run/bare {worst['run/bare']:.2f} (target <= 1.15), "
         f"unit-by-unit/Stepper.run {worst['unit/run']:.2f} (target <= 2)"
     )
