@@ -206,7 +206,7 @@ class Network:
 
     def sq_layer_norms(self) -> Array:
         """||dW_l||^2 + ||db_l||^2 per layer: one BLAS dot over each layer's contiguous slice."""
-        return np.array([seg @ seg for seg in self.grad_segments], dtype=np.float64)
+        return np.array([seg.dot(seg) for seg in self.grad_segments], dtype=np.float64)
 
     def layer_grad_norms(self) -> Array:
         """sqrt(||dW_l||^2 + ||db_l||^2) per layer, from the flat gradient."""

@@ -503,7 +503,6 @@ class Stepper:
         safe = float(np.finfo(net.dtype).max) ** 0.5
         pbound = math.sqrt(float(params @ params))
         plain_sgd = isinstance(opt, SGD) and not opt.momentum and not opt.regularized
-        sq = np.empty(net.n_layers)
         zs = acts = Xb = yb = ps = None
         u = None
         while done < n:
@@ -525,9 +524,9 @@ class Stepper:
                 self.diverged = Divergence(self.step + 1, "loss", None, "the loss")
                 break
             net.backward_into(Xb, yb, zs, acts)
-            for j, seg in enumerate(segs):
-                sq[j] = seg @ seg
-            gsq = float(sq.sum())
+            # ndarray.dot per layer: ~0.6 us each, a quarter of reduceat(g * g) on small nets
+            sq = [seg.dot(seg) for seg in segs]
+            gsq = float(sum(sq))
             u = opt.propose(opt.total_grad(net)) if math.isfinite(gsq) else None
             if u is not None:
                 usq = opt.lr * opt.lr * gsq if plain_sgd else float(u @ u)
@@ -547,7 +546,7 @@ class Stepper:
                 if undo:
                     self._undo.pop()
                 batcher.rewind(mark)
-                self.diverged = self._locate(sq)
+                self.diverged = self._locate(np.array(sq))
                 break
             opt.commit()
             self.step += 1
