@@ -3,6 +3,7 @@
 import numpy as np
 
 from scenarios import build, load_scenario
+from scenarios.datasets import TANH_TEACHER
 
 
 def run(name, steps=None, seed=None):
@@ -43,6 +44,15 @@ def test_regression_fits_down_to_the_noise():
     assert ev["train_accuracy"] is None and ev["test_accuracy"] is None
     assert ev["test_loss"] < 1e-3  # noise sd 0.02: the floor is 1/2 * 0.02**2 = 2e-4
     assert run("sine")[1]["test_loss"] < 5e-3
+
+
+def test_tanh_neuron_recovers_the_teacher_unit():
+    b, _ = run("tanh-neuron")
+    p = TANH_TEACHER
+    w = b.net.layers[0].W[:, 0]
+    assert np.allclose(w, [p["w_az"], p["w_bz"], p["w_cz"]], atol=0.05)
+    assert abs(b.net.layers[0].b[0] - p["t"]) < 0.05
+    assert abs(b.net.layers[1].W[0, 0] - p["v"]) < 0.05
 
 
 def test_symmetry_1986_solves_with_antisymmetric_1_2_4_weights():
