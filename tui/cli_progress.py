@@ -27,15 +27,17 @@ class Progress:
         self._next_line = self.total / PLAIN_LINES
         self._drawn = False
 
+    def _parts(self, step: int, epoch: int, ev: dict, rate: float) -> list[str]:
+        """Status fields, most important first, so a narrow terminal can drop from the end."""
+        parts = [f"step {step:,}/{self.total:,}", f"loss {fmt(ev.get('train_loss'))}"]
+        if ev.get("train_accuracy") is not None:
+            parts.append(f"acc {fmt(ev.get('train_accuracy'), True)}")
+        if ev.get("test_accuracy") is not None:
+            parts.append(f"test {fmt(ev.get('test_accuracy'), True)}")
+        return [*parts, f"epoch {epoch:,}", f"{rate:,.0f} steps/s"]
+
     def _status(self, step: int, epoch: int, ev: dict, rate: float) -> str:
-        acc = ev.get("train_accuracy")
-        tail = f" acc {fmt(acc, True)}" if acc is not None else ""
-        test = ev.get("test_accuracy")
-        tail += f" test {fmt(test, True)}" if test is not None else ""
-        return (
-            f"step {step:,}/{self.total:,} epoch {epoch:,} loss {fmt(ev.get('train_loss'))}"
-            f"{tail} {rate:,.0f} steps/s"
-        )
+        return " ".join(self._parts(step, epoch, ev, rate))
 
     def update(self, step: int, epoch: int, ev: dict, rate: float, evaluated: bool) -> None:
         if self.tty:
@@ -51,10 +53,15 @@ class Progress:
 
     def _draw(self, step: int, epoch: int, ev: dict, rate: float) -> None:
         width = shutil.get_terminal_size((80, 24)).columns
-        status = self._status(step, epoch, ev, rate)
-        bar_w = max(10, min(30, width - len(status) - 10))
+        parts = self._parts(step, epoch, ev, rate)
+        # The bar takes the room the status leaves (10-30 cells); if even 10 do not fit, the
+        # least important status fields go.
+        bar_w = max(10, min(30, width - 1 - 8 - len(" ".join(parts))))
+        while len(parts) > 1 and bar_w + 8 + len(" ".join(parts)) > width - 1:
+            parts.pop()
         filled = int(bar_w * min(step, self.total) / self.total)
-        line = f"[{'#' * filled}{'.' * (bar_w - filled)}] {100 * step // self.total:3d}% {status}"
+        pct = 100 * min(step, self.total) // self.total
+        line = f"[{'#' * filled}{'.' * (bar_w - filled)}] {pct:3d}% {' '.join(parts)}"
         # \r back to column 0 and clear to the end, so a shorter line leaves no stale characters.
         self.out.write("\r" + line[: width - 1] + "\x1b[K")
         self.out.flush()

@@ -15,7 +15,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from scenarios import Scenario, ScenarioError, build, load_scenario
+from engine import Stepper, save_checkpoint
+from scenarios import Built, Scenario, ScenarioError, build, load_scenario
 from scenarios.validate import check_batch_size, check_float, check_int
 
 from .cli_errors import fail
@@ -119,6 +120,10 @@ class JsonlLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # mkstemp makes the file private (0600); a log is an ordinary file, so honour the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
         self.f: TextIO = os.fdopen(fd, "w", encoding="utf-8")
 
     def write(self, record: dict[str, Any]) -> None:
@@ -155,7 +160,15 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return _loop(scn, built, target, save, log_path, args.json, out)
 
 
-def _loop(scn, built, target, save, log_path, as_json: bool, out: TextIO) -> int:
+def _loop(
+    scn: Scenario,
+    built: Built,
+    target: float | None,
+    save: Path | None,
+    log_path: Path | None,
+    as_json: bool,
+    out: TextIO,
+) -> int:
     st = built.stepper
     t = scn.training
     total = t.steps if t.steps is not None else t.epochs * st.steps_per_epoch
@@ -199,7 +212,7 @@ def _loop(scn, built, target, save, log_path, as_json: bool, out: TextIO) -> int
     return _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out)
 
 
-def _record(st, ev: dict, seconds: float) -> dict[str, Any]:
+def _record(st: Stepper, ev: dict, seconds: float) -> dict[str, Any]:
     return {
         "step": st.step,
         "epoch": st.epoch,
@@ -213,7 +226,18 @@ def _record(st, ev: dict, seconds: float) -> dict[str, Any]:
     }
 
 
-def _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out) -> int:
+def _finish(
+    scn: Scenario,
+    st: Stepper,
+    final: dict[str, float | None],
+    seconds: float,
+    reached: bool,
+    interrupted: bool,
+    save: Path | None,
+    log: JsonlLog | None,
+    as_json: bool,
+    out: TextIO,
+) -> int:
     msgs = sys.stderr if as_json else out
     code = 0
     if st.diverged is not None:
@@ -228,8 +252,6 @@ def _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, o
         if log is not None:
             log.close()
         if save is not None:
-            from engine import save_checkpoint
-
             meta = {
                 "scenario": scn.name,
                 "source": scn.source,
