@@ -157,6 +157,8 @@ def _data(t: Table, base_dir: Path) -> DataSpec:
         path = Path(file) if Path(file).is_absolute() else base_dir / file
         if path.suffix.lower() not in (".csv", ".npz"):
             raise t.error("file", f"found {show(file)}", "a .csv or .npz file")
+        if path.is_dir():
+            raise t.error("file", f"found {show(file)}, a directory ({path})", "a data file")
         if not path.is_file():
             raise t.error("file", f"found {show(file)}, no such file ({path})", "an existing file")
     sized = gen is not None and not gen.fixed  # samples and noise apply to random generators
