@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -42,7 +43,8 @@ class MainScreen(Screen[None]):
     """Status line, the panels (a grid when there is room, one at a time otherwise), footer."""
 
     # Screen classes drive the layout in app.tcss: -w-tiny/-h-tiny show the "enlarge" message,
-    # -w-wide with -h-tall shows every panel in a grid, anything else one panel at a time.
+    # -w-wide with -h-tall (120x30 and up) shows every panel in a grid, anything smaller one
+    # chosen panel with Explain under it.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-w-tiny"),
         (MIN_WIDTH, "-w-small"),
@@ -51,7 +53,7 @@ class MainScreen(Screen[None]):
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-h-tiny"),
         (MIN_HEIGHT, "-h-small"),
-        (34, "-h-tall"),
+        (30, "-h-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = bindings()
 
@@ -61,7 +63,7 @@ class MainScreen(Screen[None]):
         with Container(id="panels"):
             yield from make_panels()
         yield TooSmall(id="too-small")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.app.main_screen_mounted()  # type: ignore[attr-defined]
@@ -79,9 +81,11 @@ class BackpropApp(App[int]):
         p for p in (HERE / "widgets/panels.tcss", HERE / "app.tcss") if p.exists()
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, throttle: float | None = None) -> None:
+        """``throttle`` overrides the panels' own redraw throttles (tests use 0: no timers)."""
         super().__init__()
         self.session = session
+        self.throttle = throttle
         self.snapshot: Snapshot | None = None
         self.running = False
         self.current_panel = 0
@@ -96,6 +100,11 @@ class BackpropApp(App[int]):
         return MainScreen()
 
     def main_screen_mounted(self) -> None:
+        if self.throttle is not None:
+            for pid in PANEL_IDS:
+                panel = self._panel(pid)
+                if hasattr(panel, "throttle"):
+                    panel.throttle = self.throttle
         self._set_panel(0)
         self._enqueue("show")
 
@@ -228,18 +237,12 @@ class BackpropApp(App[int]):
         self._update_tabs()
 
     def _update_tabs(self) -> None:
-        visible = self._visible_panels()
-        parts = []
-        for i in visible:
-            title = PANELS[i][1]
-            parts.append(
-                f"[reverse] {i + 1} {title} [/]"
-                if i == self.current_panel
-                else f" {i + 1} {title} "
-            )
-        self.screen_stack[0].query_one("#panel-tabs", Static).update(
-            "".join(parts) + "  tab: next panel"
-        )
+        parts: list[tuple[str, str]] = []
+        for i in self._visible_panels():
+            title = PANELS[i][1].split()[-1].capitalize()  # "Decision map" -> "Map": fits 80
+            parts.append((f" {i + 1} {title} ", "reverse" if i == self.current_panel else ""))
+        parts.append(("  tab or 1-6", "dim"))
+        self.screen_stack[0].query_one("#panel-tabs", Static).update(Content.assemble(*parts))
 
     def _update_map_size(self) -> None:
         """Ask for a decision map as big as the panel shows it (half-blocks: 2 rows a cell)."""

@@ -19,6 +19,9 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
+    # help and quit first: a narrow footer cuts off the right end
+    Key("question_mark", "help", "help", "Help", "this help"),
+    Key("q", "quit", "quit", "Quit", "quit (exit code 0)"),
     Key(
         "space",
         "iteration",
@@ -113,8 +116,6 @@ KEYS: tuple[Key, ...] = (
         "show panel 1-6 (weights, outputs, gradients, loss, explain, map)",
         show=False,
     ),
-    Key("question_mark", "help", "help", "Help", "this help"),
-    Key("q", "quit", "quit", "Quit", "quit (exit code 0)"),
 )
 
 GROUPS = {

@@ -6,6 +6,8 @@ import dataclasses
 import threading
 from os import PathLike
 
+import numpy as np
+
 from engine import Phase, Stepper
 from engine.snapshot import DecisionMap, Snapshot, decision_map, take_snapshot
 from scenarios import Built, Scenario, build, load_scenario
@@ -51,7 +53,8 @@ class Session:
         """Full-set train loss and test accuracy for the status line, once per finished step."""
         st = self.stepper
         if st.at_boundary and (force or self._evaluated != st.step):
-            st.evaluate()
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                st.evaluate()  # a diverging net's loss may overflow; the status shows inf
             self._evaluated = st.step
 
     def do(self, command: str, arg: object = None) -> str:

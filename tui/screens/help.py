@@ -27,7 +27,9 @@ PANEL_KEYS = (
 def help_text() -> Content:
     rows: list[Content] = [Content(INTRO), Content("")]
     width = max(len(key_label(k.keys)) for k in KEYS) + 2
-    for k in KEYS:
+    last = ("help", "quit")  # first in the footer (so narrow footers show them), last here
+    ordered = [k for k in KEYS if k.action not in last] + [k for k in KEYS if k.action in last]
+    for k in ordered:
         rows.append(Content.assemble((key_label(k.keys).ljust(width), "bold"), k.help))
     rows.append(Content(""))
     for keys, text in PANEL_KEYS:

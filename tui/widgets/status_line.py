@@ -34,7 +34,7 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
         (snap.scenario, "bold"),
         (f"step {snap.step}", ""),
         (f"epoch {snap.epoch}", ""),
-        (phase_label(snap), "bold"),
+        (f"phase {phase_label(snap)}", "bold"),
         (f"lr {format_lr(snap.lr)}", ""),
     ]
     if "lr" in pending:

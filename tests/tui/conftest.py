@@ -1,0 +1,39 @@
+"""Fixtures for the app's pilot and snapshot tests: a fresh app per test, settled after keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from tui.app import BackpropApp
+from tui.session import Session
+
+
+def new_app(scenario: str = "five-classes") -> BackpropApp:
+    # throttle=0: panels redraw on every snapshot, so what a test sees does not depend on time
+    return BackpropApp(Session.open(scenario), throttle=0)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until queued engine commands ran, the run loop is idle and messages are handled."""
+    app = pilot.app
+    assert isinstance(app, BackpropApp)
+    if not app.run_idle.is_set():
+        await asyncio.to_thread(app.run_idle.wait, 10)
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+@pytest.fixture
+def app_factory() -> Callable[..., BackpropApp]:
+    return new_app
