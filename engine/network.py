@@ -215,20 +215,33 @@ class Network:
     # ---- evaluation -----------------------------------------------------------------------
     def predict(self, X: Array) -> Array:
         """Class labels for classifiers: argmax of softmax, threshold 0.5 for one sigmoid unit."""
-        out = self.forward(X)
+        return self._labels(self.forward(X))
+
+    def _labels(self, out: Array) -> Array:
         if out.shape[1] == 1:
             thr = 0.0 if self.output == "tanh" else 0.5
             return (out[:, 0] > thr).astype(np.intp)
         return out.argmax(axis=1)
 
-    def accuracy(self, X: Array, y: Array) -> float:
-        """Fraction classified right; y is int labels, or targets (one-hot or a single 0/1)."""
-        pred = self.predict(X)
+    def _true_labels(self, y: Array) -> Array:
         y = np.asarray(y)
         if y.ndim == 2:
             if y.shape[1] == 1:
                 thr = 0.0 if self.output == "tanh" else 0.5
-                y = (y[:, 0] > thr).astype(np.intp)
-            else:
-                y = y.argmax(axis=1)
-        return float(np.mean(pred == y)) if len(y) else float("nan")
+                return (y[:, 0] > thr).astype(np.intp)
+            return y.argmax(axis=1)
+        return y
+
+    def accuracy(self, X: Array, y: Array) -> float:
+        """Fraction classified right; y is int labels, or targets (one-hot or a single 0/1)."""
+        yl = self._true_labels(y)
+        return float(np.mean(self.predict(X) == yl)) if len(yl) else float("nan")
+
+    def loss_and_accuracy(self, X: Array, y: Array, accuracy: bool = True) -> tuple[float, float]:
+        """Data loss and accuracy from one forward pass (evaluation's whole cost)."""
+        zs, acts = self.forward_all(X)
+        yt = self._targets(y)
+        loss = self.loss_fn.reduce(self.loss_fn.per_sample(zs[-1], acts[-1], yt))
+        if not accuracy or not len(yt):
+            return loss, float("nan")
+        return loss, float(np.mean(self._labels(acts[-1]) == self._true_labels(y)))

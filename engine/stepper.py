@@ -587,20 +587,24 @@ class Stepper:
 
     def evaluate(self, record: bool = False) -> dict[str, float | None]:
         """Loss (data + regularisation) and accuracy on the full train and test sets."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._evaluate(record)
+
+    def _evaluate(self, record: bool) -> dict[str, float | None]:
         net = self.net
         reg = self.opt.reg_loss(net)
+        cls = self.task == "classification"
+        loss, acc = net.loss_and_accuracy(self.X, self.y, cls)
         res: dict[str, float | None] = {
-            "train_loss": net.loss(self.X, self.y) + reg,
-            "train_accuracy": None,
+            "train_loss": loss + reg,
+            "train_accuracy": acc if cls else None,
             "test_loss": None,
             "test_accuracy": None,
         }
-        if self.task == "classification":
-            res["train_accuracy"] = net.accuracy(self.X, self.y)
         if self.X_test is not None and self.X_test.shape[0]:
-            res["test_loss"] = net.loss(self.X_test, self.y_test) + reg
-            if self.task == "classification":
-                res["test_accuracy"] = net.accuracy(self.X_test, self.y_test)
+            loss, acc = net.loss_and_accuracy(self.X_test, self.y_test, cls)
+            res["test_loss"] = loss + reg
+            res["test_accuracy"] = acc if cls else None
         if record:
             nan = float("nan")
             self.history.record_eval(
