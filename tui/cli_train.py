@@ -7,8 +7,10 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -180,12 +182,21 @@ def _loop(
     ev: dict[str, float | None] = {}
     reached = interrupted = False
     chunk = 50
+    # Ctrl-C sets a flag that the stepper polls between iterations, so an interrupt can never
+    # land halfway through an update and leave the weights and the step counter out of step.
+    stop = threading.Event()
+    old_handler = None
+    if threading.current_thread() is threading.main_thread():
+        old_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
     t0 = time.perf_counter()
     try:
         while st.step < total:
             to_eval = t.eval_every - st.step % t.eval_every
             n = min(chunk, to_eval, total - st.step)
-            res = st.run(n)
+            res = st.run(n, should_stop=stop.is_set)
+            if stop.is_set():
+                interrupted = True
+                break
             seconds = time.perf_counter() - t0
             if res.seconds > 0:  # aim for one redraw per chunk
                 chunk = max(1, min(MAX_CHUNK, int(n * 0.1 / res.seconds)))
@@ -204,6 +215,9 @@ def _loop(
                 break
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGINT, old_handler)
     seconds = time.perf_counter() - t0
     progress.close()
     final = st.evaluate()
