@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -19,19 +19,21 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine.snapshot import Snapshot
-from scenarios import DEFAULT_SCENARIO, ScenarioError
-
 from .engine_worker import RunStats, run_loop
 from .keys import KEYS, bindings
 from .messages import CursorMoved, EngineNote, SampleSelected, SnapshotReady
-from .panels import PANELS, make_panels
+from .panels import PANELS, import_panels, make_panels
 from .screens.help import HelpScreen
 from .screens.lr_input import LrInput
-from .screens.scenario_picker import ScenarioPicker
-from .session import Session
 from .widgets.status_line import StatusLine
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+
+if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the first paint
+    from engine.snapshot import Snapshot
+
+    from .session import Session
+
+DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 
 HERE = Path(__file__).parent
 PANEL_IDS = tuple(p[0] for p in PANELS)
@@ -61,7 +63,8 @@ class MainScreen(Screen[None]):
         yield StatusLine(id="status")
         yield Static("", id="panel-tabs")
         with Container(id="panels"):
-            yield from make_panels()
+            if self.app.session is not None:  # type: ignore[attr-defined]
+                yield from make_panels()  # else mounted when the worker has loaded them
         yield TooSmall(id="too-small")
         yield Footer()
 
@@ -81,10 +84,19 @@ class BackpropApp(App[int]):
         p for p in (HERE / "widgets/panels.tcss", HERE / "app.tcss") if p.exists()
     ]
 
-    def __init__(self, session: Session, throttle: float | None = None) -> None:
-        """``throttle`` overrides the panels' own redraw throttles (tests use 0: no timers)."""
+    def __init__(
+        self,
+        session: Session | None = None,
+        spec: str | None = None,
+        throttle: float | None = None,
+    ) -> None:
+        """Show ``session``, or load scenario ``spec`` after the first paint (start-up time).
+
+        ``throttle`` overrides the panels' own redraw throttles (tests use 0: no timers).
+        """
         super().__init__()
-        self.session = session
+        self.session: Session | None = session
+        self.spec = spec or DEFAULT_SCENARIO
         self.throttle = throttle
         self.snapshot: Snapshot | None = None
         self.running = False
@@ -95,18 +107,30 @@ class BackpropApp(App[int]):
         self._commands: deque[tuple[str, object]] = deque()
         self._queue_lock = threading.Lock()
         self._draining = False
+        # without a session, the first command loads the scenario, after the first paint
+        self._hold = session is None
+        if session is None:
+            self._commands.append(("load", self.spec))
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
 
     def main_screen_mounted(self) -> None:
+        if self.session is None:
+            self._status.loading_name = self.spec
+            # paint the frame first: numpy, plotext and the data load in the worker after it
+            self.call_after_refresh(self._release)
+        else:
+            self._panels_ready()
+            self._enqueue("show")
+
+    def _panels_ready(self) -> None:
         if self.throttle is not None:
             for pid in PANEL_IDS:
                 panel = self._panel(pid)
                 if hasattr(panel, "throttle"):
                     panel.throttle = self.throttle
-        self._set_panel(0)
-        self._enqueue("show")
+        self._set_panel(self.current_panel)
 
     # ---- engine commands (main thread side) ----------------------------------------------
     def _enqueue(self, command: str, arg: object = None) -> None:
@@ -116,10 +140,19 @@ class BackpropApp(App[int]):
         self._status.note = ""
         with self._queue_lock:
             self._commands.append((command, arg))
-            if self._draining:
+        self._kick()
+
+    def _kick(self) -> None:
+        """Start the engine worker unless it is running (or held until the first paint)."""
+        with self._queue_lock:
+            if self._draining or self._hold or not self._commands:
                 return
             self._draining = True
         self._drain()
+
+    def _release(self) -> None:
+        self._hold = False
+        self._kick()
 
     @work(thread=True, group="engine", exit_on_error=True)
     def _drain(self) -> None:
@@ -132,11 +165,12 @@ class BackpropApp(App[int]):
                 command, arg = self._commands.popleft()
             note = ""
             if command == "load":
-                try:
-                    self.session = Session.open(str(arg))
-                except ScenarioError as exc:
-                    note = str(exc)
+                note = self._load(str(arg))
             session = self.session
+            if session is None:  # the first scenario failed to load: the app exits
+                if note:
+                    self.post_message(EngineNote(note))
+                continue
             with session.lock:
                 if command not in ("show", "load"):
                     try:
@@ -148,8 +182,21 @@ class BackpropApp(App[int]):
             if note:
                 self.post_message(EngineNote(note))
 
+    def _load(self, spec: str) -> str:
+        """Open a scenario (in the worker); returns the error, or '' when loaded."""
+        import_panels()
+        from scenarios import ScenarioError
+
+        from .session import Session
+
+        try:
+            self.session = Session.open(spec)
+        except ScenarioError as exc:
+            return str(exc)
+        return ""
+
     def start_run(self) -> None:
-        if self.running:
+        if self.running or self.session is None:
             return
         self.running = True
         self._status.running = True
@@ -167,6 +214,7 @@ class BackpropApp(App[int]):
     def _run(self) -> RunStats:
         worker = get_current_worker()
         self.run_idle.clear()
+        assert self.session is not None
         try:
             return run_loop(
                 self.session,
@@ -189,10 +237,16 @@ class BackpropApp(App[int]):
             self._status.note = "run stopped"
 
     # ---- messages --------------------------------------------------------------------------
-    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+    async def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
         self.snapshot = snap
         screen = self.screen_stack[0]
+        assert self.session is not None
+        container = screen.query_one("#panels")
+        if not container.children:  # first snapshot after a deferred load
+            await container.mount_all(make_panels())
+            self._panels_ready()
+            self.call_after_refresh(self._enqueue, "show")  # now the map's size is known
         screen.set_class(snap.decision is None and not self.session.two_d, "-no-map")
         self._status.n_train = self.session.n_train
         self._status.show(snap)
@@ -204,6 +258,9 @@ class BackpropApp(App[int]):
         self._update_tabs()
 
     def on_engine_note(self, message: EngineNote) -> None:
+        if self.session is None:  # nothing to show: say why on the way out
+            self.exit(None, 2, f"backprop-tui: {message.text}")
+            return
         self._status.note = message.text
 
     def on_cursor_moved(self, message: CursorMoved) -> None:
@@ -230,6 +287,8 @@ class BackpropApp(App[int]):
 
     def _set_panel(self, index: int) -> None:
         self.current_panel = index
+        if not self.screen_stack[0].query("#panels > *"):
+            return  # the panels mount with the first snapshot
         for i, pid in enumerate(PANEL_IDS):
             self._panel(pid).set_class(i == index, "-current")
         if self.screen is self.screen_stack[0]:
@@ -304,7 +363,10 @@ class BackpropApp(App[int]):
         self._enqueue("reset")
 
     def action_pick_scenario(self) -> None:
-        self.push_screen(ScenarioPicker(self.session.name), self._picked)
+        from .screens.scenario_picker import ScenarioPicker  # imports the scenarios package
+
+        name = self.session.name if self.session is not None else self.spec
+        self.push_screen(ScenarioPicker(name), self._picked)
 
     def _picked(self, spec: str | None) -> None:
         if spec:
@@ -312,9 +374,9 @@ class BackpropApp(App[int]):
             self._enqueue("load", spec)
 
     def action_log_y(self) -> None:
-        plot = self._panel("loss")
-        if hasattr(plot, "log_y"):
-            plot.log_y = not plot.log_y
+        for plot in self.screen_stack[0].query("#loss"):  # none until the panels are mounted
+            if hasattr(plot, "log_y"):
+                plot.log_y = not plot.log_y
 
     def action_next_panel(self) -> None:
         self._cycle_panel(1)
@@ -349,13 +411,11 @@ class BackpropApp(App[int]):
 
 
 def run_app(scenario_spec: str | None = None) -> int:
-    """Open the app on a scenario name or path; returns the process exit code (q: 0)."""
-    try:
-        session = Session.open(scenario_spec or DEFAULT_SCENARIO)
-    except ScenarioError as exc:
-        print(f"backprop-tui: {exc}", file=sys.stderr)
-        return 2
-    app = BackpropApp(session)
+    """Open the app on a scenario name or path; returns the process exit code (q: 0).
+
+    A scenario that fails to load ends the app with code 2 and the one-line error.
+    """
+    app = BackpropApp(spec=scenario_spec)
     app.run()
     return app.return_code or 0
 

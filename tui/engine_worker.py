@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from engine.snapshot import Snapshot
+if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    from engine.snapshot import Snapshot
 
-from .session import Session
+    from .session import Session
 
 CHUNK_SECONDS = 0.03  # short enough that pause and single-step keys answer within a frame
 FRAME_SECONDS = 0.1  # at most ~10 snapshots a second; the panels throttle themselves further

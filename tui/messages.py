@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from engine.snapshot import Snapshot
+if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    from engine.snapshot import Snapshot
 
 
 class SnapshotReady(Message):

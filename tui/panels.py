@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from textual.app import RenderResult
 from textual.widget import Widget
 
-from engine.snapshot import Snapshot
+if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    from engine.snapshot import Snapshot
+
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,13 @@ PANELS: tuple[tuple[str, str, str, str], ...] = (
     ("explain", "Explain", "tui.widgets.explain", "ExplainPanel"),
     ("map", "Decision map", "tui.widgets.decision_map", "DecisionMapPanel"),
 )
+
+
+def import_panels() -> None:
+    """Import the panel modules (numpy, plotext): done in a worker so the first paint is quick."""
+    for _, _, module, _ in PANELS:
+        with contextlib.suppress(ImportError):  # make_panel reports it with a Placeholder
+            importlib.import_module(module)
 
 
 def make_panel(pid: str, title: str, module: str, cls: str) -> Widget:

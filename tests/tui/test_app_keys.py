@@ -9,6 +9,7 @@ from conftest import new_app, press, settle
 
 from engine import Phase
 from scenarios import bundled_names
+from tui.app import BackpropApp
 from tui.keys import KEYS
 from tui.screens.help import HelpScreen
 from tui.screens.lr_input import LrInput
@@ -361,3 +362,21 @@ async def test_large_terminal_shows_every_panel() -> None:
         await settle(pilot)
         assert not app.screen.query_one("#map").display
         assert app.snapshot.decision is None
+
+
+async def test_loads_the_scenario_after_the_first_paint() -> None:
+    app = BackpropApp(spec="xor", throttle=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "space")  # queued behind the load, so it steps xor
+        assert app.session is not None and app.session.name == "xor"
+        assert app.session.stepper.step == 1
+        assert app.screen.query_one("#weights").has_focus
+        assert "xor" in status_text(app) and "step 1" in status_text(app)
+
+
+async def test_a_scenario_that_fails_to_load_exits_with_code_2() -> None:
+    app = BackpropApp(spec="no-such-scenario")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+    assert app.return_code == 2

@@ -12,10 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from scenarios import ScenarioError, bundled_names, load_scenario
-
 
 def _describe(name: str) -> Content:
+    from scenarios import ScenarioError, load_scenario
+
     try:
         desc = load_scenario(name).description
     except ScenarioError as exc:  # a broken bundled file should not hide the others
@@ -33,6 +33,8 @@ class ScenarioPicker(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        from scenarios import bundled_names
+
         names = bundled_names()
         with Vertical(id="picker-box") as box:
             box.border_title = "choose a scenario"
@@ -41,6 +43,8 @@ class ScenarioPicker(ModalScreen[str | None]):
             yield Input(placeholder="path/to/scenario.toml", id="picker-path")
 
     def on_mount(self) -> None:
+        from scenarios import bundled_names
+
         options = self.query_one(OptionList)
         names = bundled_names()
         if self.current in names:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from engine.snapshot import Snapshot
-
 from ..ladders import format_batch, format_lr
+
+if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    from engine.snapshot import Snapshot
 
 Part = tuple[str, str]  # (text, style)
 
@@ -79,6 +82,7 @@ class StatusLine(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: Snapshot | None = None
+        self.loading_name = ""  # the scenario being loaded, until the first snapshot
         self.n_train = 1 << 62  # set by the app: a batch this large is the full batch
 
     def show(self, snapshot: Snapshot) -> None:
@@ -87,7 +91,7 @@ class StatusLine(Widget):
 
     def _lines(self, width: int) -> list[list[Part]]:
         if self.snapshot is None:
-            return [[("loading…", "dim")]]
+            return [[(f"loading {self.loading_name}…", "dim")]]
         lines = pack(status_parts(self.snapshot, self.running, self.n_train), max(width, 1))
         if self.snapshot.diverged:
             # its own line, reverse video: visible without colour too

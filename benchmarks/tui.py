@@ -1,0 +1,238 @@
+"""Prints the terminal app's responsiveness figures: key latency, run speed, bytes, start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.app import BackpropApp  # noqa: E402
+from tui.messages import SnapshotReady  # noqa: E402
+from tui.session import Session  # noqa: E402
+
+SCENARIO = "five-classes"
+SIZE = (120, 36)
+
+
+class TimedApp(BackpropApp):
+    """Records when each frame was composited and when each snapshot was handled."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.frames: list[float] = []
+        self.snapshots: list[float] = []
+
+    def post_display_hook(self) -> None:
+        self.frames.append(time.perf_counter())
+
+    async def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        await super().on_snapshot_ready(message)
+        self.snapshots.append(time.perf_counter())
+
+
+async def _until(cond, timeout: float = 5.0) -> None:
+    end = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > end:
+            raise TimeoutError
+        await asyncio.sleep(0.0005)
+
+
+async def key_latency(presses: int = 30) -> list[float]:
+    """Seconds from posting `space` to the first frame composited after its snapshot."""
+    app = TimedApp(Session.open(SCENARIO))
+    out = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        for _ in range(presses):
+            step = app.session.stepper.step
+            t0 = time.perf_counter()
+            n_frames = len(app.frames)
+            await pilot.press("space")
+            await _until(lambda s=step: app.snapshot is not None and app.snapshot.step > s)
+            handled = app.snapshots[-1]
+            await _until(lambda n=n_frames, h=handled: len(app.frames) > n and app.frames[-1] > h)
+            out.append(app.frames[-1] - t0)
+            await pilot.pause(0.05)
+    return out
+
+
+def headless_rate(seconds: float = 3.0) -> float:
+    st = Session.open(SCENARIO).stepper
+    st.run(200)
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        n += st.run(500).steps
+    return n / (time.perf_counter() - t0)
+
+
+async def run_rate(seconds: float = 3.0) -> tuple[float, float, float]:
+    """Steps/s of the app's continuous run, and snapshots and frames per second meanwhile."""
+    app = TimedApp(Session.open(SCENARIO))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("r")
+        await asyncio.sleep(0.5)  # let the chunk size settle
+        s0, n0, f0 = app.session.stepper.step, len(app.snapshots), len(app.frames)
+        t0 = time.perf_counter()
+        await asyncio.sleep(seconds)
+        s1, n1, f1 = app.session.stepper.step, len(app.snapshots), len(app.frames)
+        dt = time.perf_counter() - t0
+        await pilot.press("r")
+        await asyncio.to_thread(app.run_idle.wait, 5)
+    return (s1 - s0) / dt, (n1 - n0) / dt, (f1 - f0) / dt
+
+
+# ---- a real terminal: a pty -----------------------------------------------------------------
+EMPTY_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Empty(App):
+    def compose(self):
+        yield Static("loading five-classes")
+Empty().run()
+"""
+OUR_APP = f"from tui.app import run_app; run_app({SCENARIO!r})"
+
+
+class PtyApp:
+    """A program on a pseudo-terminal of a given size; counts the bytes it writes."""
+
+    def __init__(self, code: str, size: tuple[int, int] = SIZE) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
+        env.pop("NO_COLOR", None)
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.master = master
+        self.log: list[tuple[float, bytes]] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.log.append((time.perf_counter(), data))
+
+    def send(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def bytes_between(self, t0: float, t1: float) -> int:
+        return sum(len(d) for t, d in list(self.log) if t0 <= t < t1)
+
+    def first(self, marker: bytes, timeout: float = 20.0) -> float:
+        """Seconds from spawn until ``marker`` has been written."""
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            buf = b"".join(d for _, d in list(self.log))
+            if marker in buf:
+                for i in range(len(self.log)):
+                    if marker in b"".join(d for _, d in self.log[: i + 1]):
+                        return self.log[i][0] - self.t0
+            time.sleep(0.002)
+        raise TimeoutError(marker)
+
+    def close(self) -> None:
+        self.send("q")
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self.master)
+
+
+def startup(runs: int = 5) -> tuple[float, float, float]:
+    """Median seconds to first paint (ours, an empty Textual app) and to our first data frame.
+
+    Both apps first paint the text "loading five-classes"; ours then shows "step 0" once the
+    scenario is built and the panels have drawn it.
+    """
+    ours, empty, data = [], [], []
+    for _ in range(runs):
+        p = PtyApp(OUR_APP)
+        ours.append(p.first(b"loading five-classes"))
+        data.append(p.first(b"step 0"))
+        p.close()
+        p = PtyApp(EMPTY_APP)
+        empty.append(p.first(b"loading five-classes"))
+        p.close()
+    return statistics.median(ours), statistics.median(empty), statistics.median(data)
+
+
+def terminal_bytes(seconds: float = 3.0) -> tuple[float, float]:
+    """Bytes per second the app writes to a real (pseudo-)terminal, paused and running."""
+    p = PtyApp(OUR_APP)
+    p.first(b"paused")
+    time.sleep(1.0)
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    paused = p.bytes_between(t0, time.perf_counter()) / seconds
+    p.send("r")
+    time.sleep(0.5)
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    running = p.bytes_between(t0, time.perf_counter()) / seconds
+    p.send("r")
+    time.sleep(0.3)
+    p.close()
+    return paused, running
+
+
+def main() -> None:
+    py = sys.version.split()[0]
+    print(f"backprop-tui benchmarks: {SCENARIO} at {SIZE[0]}x{SIZE[1]}, python {py}")
+    lat = asyncio.run(key_latency())
+    print(
+        f"space keypress -> updated screen: median {1000 * statistics.median(lat):.1f} ms, "
+        f"p90 {1000 * sorted(lat)[int(0.9 * len(lat))]:.1f} ms ({len(lat)} presses; target <= 50)"
+    )
+    head = headless_rate()
+    steps, snaps, frames = asyncio.run(run_rate())
+    print(
+        f"continuous run: {steps:,.0f} steps/s in the app vs {head:,.0f} headless Stepper.run "
+        f"= {100 * steps / head:.0f}% (target >= 70%); {snaps:.1f} snapshots/s, "
+        f"{frames:.1f} screen updates/s (target >= 8)"
+    )
+    paused, running = terminal_bytes()
+    print(
+        f"bytes to the terminal (pty, xterm-256color): paused {paused:,.0f} B/s, "
+        f"running {running:,.0f} B/s"
+    )
+    ours, empty, data = startup()
+    print(
+        f"start-up to first paint (pty, median of 5): {1000 * ours:.0f} ms vs an empty Textual "
+        f"app {1000 * empty:.0f} ms = {ours / empty:.2f}x (target <= 1.5x); "
+        f"panels showing the scenario at {1000 * data:.0f} ms = {data / empty:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

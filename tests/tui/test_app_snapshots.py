@@ -1,0 +1,54 @@
+"""Snapshot tests of the whole screen: sizes, phases, help, a decision map, NO_COLOR."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import new_app, press, settle
+
+from tui.app import BackpropApp
+from tui.session import Session
+
+PHASES = {"forward": ("n", "n", "n"), "backward": ("f", "n", "n"), "update": ("space", "u")}
+
+
+def keys_then_settle(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, *keys)
+
+    return run_before
+
+
+@pytest.mark.parametrize("phase", list(PHASES))
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_main_screen(snap_compare, size: tuple[int, int], phase: str) -> None:
+    """forward: after forward L2/3; backward: after backward L2/3; update: after two steps."""
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*PHASES[phase]))
+
+
+def test_help_screen(snap_compare) -> None:
+    assert snap_compare(new_app(), terminal_size=(110, 40), run_before=keys_then_settle("?"))
+
+
+def test_decision_map_after_training(snap_compare) -> None:
+    """xor after 400 iterations: the map shows the four quadrants forming."""
+    session = Session.open("xor")
+    session.stepper.run(400)  # before the app starts: no worker is running yet
+    app = BackpropApp(session, throttle=0)
+    assert snap_compare(app, terminal_size=(160, 48), run_before=keys_then_settle("space", "6"))
+
+
+def test_no_color(snap_compare, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # Textual reads it when the app is created
+    app = new_app()
+    assert snap_compare(app, terminal_size=(160, 48), run_before=keys_then_settle("space", "b"))
+
+
+def test_no_color_small(snap_compare, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = new_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys_then_settle("space", "f"))
+
+
+def test_too_small(snap_compare) -> None:
+    assert snap_compare(new_app(), terminal_size=(70, 20), run_before=keys_then_settle())
