@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # numpy loads after the first paint, not at import
 
 CHUNK_SECONDS = 0.03  # short enough that pause and single-step keys answer within a frame
 FRAME_SECONDS = 0.1  # at most ~10 snapshots a second; the panels throttle themselves further
-MAP_SECONDS = 0.25  # the decision map is the costliest part of a snapshot
+MAP_SECONDS = 0.5  # the map is the costliest snapshot part and the most bytes on the wire
 MAX_CHUNK = 1 << 16
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,19 +25,23 @@ PANEL_KEYS = (
 )
 
 
-def help_text() -> Content:
-    rows: list[Content] = [Content(INTRO), Content("")]
-    width = max(len(key_label(k.keys)) for k in KEYS) + 2
+def help_table() -> Table:
+    """Keys and what they do; long lines wrap under their own column (a hanging indent)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
     last = ("help", "quit")  # first in the footer (so narrow footers show them), last here
     ordered = [k for k in KEYS if k.action not in last] + [k for k in KEYS if k.action in last]
     for k in ordered:
-        rows.append(Content.assemble((key_label(k.keys).ljust(width), "bold"), k.help))
-    rows.append(Content(""))
+        table.add_row(key_label(k.keys), k.help)
+    table.add_row("", "")
     for keys, text in PANEL_KEYS:
-        rows.append(Content.assemble((keys.ljust(width), "bold"), text))
-    rows.append(Content(""))
-    rows.append(Content("escape, ? or q closes this help."))
-    return Content("\n").join(rows)
+        table.add_row(keys, text)
+    return table
+
+
+def help_text() -> Group:
+    return Group(INTRO, "", help_table(), "", "escape, ? or q closes this help.")
 
 
 class HelpScreen(ModalScreen[None]):
