@@ -6,7 +6,7 @@ import asyncio
 import io
 
 import numpy as np
-from conftest import new_app, press, settle
+from app_helpers import new_app, press, settle
 from rich.console import Console
 
 from engine import Phase

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import new_app, press, settle
+from app_helpers import new_app, press, settle
 
 from tui.app import BackpropApp
 from tui.session import Session

@@ -1,11 +1,9 @@
-"""Fixtures for the app's pilot and snapshot tests: a fresh app per test, settled after keys."""
+"""Helpers for the app's pilot and snapshot tests: a fresh app per test, settled after keys."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-import pytest
 from textual.pilot import Pilot
 
 from tui.app import BackpropApp
@@ -32,8 +30,3 @@ async def press(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
-
-
-@pytest.fixture
-def app_factory() -> Callable[..., BackpropApp]:
-    return new_app
