@@ -4,84 +4,18 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
 from .data import Batcher
+from .fastpath import run_fast
 from .history import History
 from .network import Network
-from .optimizers import SGD, Optimizer
+from .optimizers import Optimizer
 from .undo import Saved, UndoRing
+from .units import Divergence, IterationState, Phase, RunResult, Unit
 
 Array = np.ndarray
-
-
-class Phase(StrEnum):
-    SAMPLE = "sample"
-    FORWARD = "forward"
-    LOSS = "loss"
-    BACKWARD = "backward"
-    UPDATE = "update"
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One indivisible piece of an iteration; ``layer`` is 0-based (None for sample/loss/update)."""
-
-    phase: Phase
-    layer: int | None = None
-
-    def label(self, n_layers: int) -> str:
-        if self.layer is None:
-            return self.phase.value
-        return f"{self.phase.value} L{self.layer + 1}/{n_layers}"
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """Where an iteration produced a non-finite number; that iteration was rejected."""
-
-    step: int
-    phase: str
-    layer: int | None
-    what: str
-
-    def __str__(self) -> str:
-        where = f" layer {self.layer + 1}" if self.layer is not None else ""
-        return f"diverged at step {self.step}, {self.phase}{where}: {self.what} is not finite"
-
-
-@dataclass(frozen=True)
-class RunResult:
-    steps: int
-    diverged: Divergence | None
-    seconds: float
-
-
-@dataclass
-class IterationState:
-    """What the current (or last) iteration has computed so far; None until computed."""
-
-    batch_idx: Array | None = None
-    X: Array | None = None
-    y: Array | None = None
-    zs: list[Array | None] = field(default_factory=list)
-    acts: list[Array | None] = field(default_factory=list)
-    per_sample_loss: Array | None = None
-    loss: float | None = None
-    reg_loss: float | None = None
-    deltas: list[Array | None] = field(default_factory=list)
-    grads_done: list[bool] = field(default_factory=list)
-    reg_grad: Array | None = None
-    update: Array | None = None
-    grad_norms: Array | None = None  # per layer sqrt(||dW||^2 + ||db||^2)
-    sq_grad_norms: Array | None = None
-    lr: float = 0.0
-    batch_size: int = 0
-    fast: bool = False  # filled by the fast path: deltas were not kept
 
 
 class Stepper:
@@ -479,105 +413,7 @@ class Stepper:
         with ``undo_depth=0`` and skips that copy.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._run(n, should_stop)
-
-    def _run(self, n: int, should_stop: object) -> RunResult:
-        t0 = time.perf_counter()
-        done = 0
-        if n > 0 and not self.at_boundary:
-            if not self.step_iteration():
-                return RunResult(done, self.diverged, time.perf_counter() - t0)
-            done += 1
-        self._apply_pending()
-        net, opt, batcher, hist = self.net, self.opt, self.batcher, self.history
-        opt.bind(net)
-        lf = net.loss_fn
-        X, Y = self.X, self.y
-        params = net.params
-        segs = [
-            net.grad[o : bs.stop] for o, bs in zip(net.layer_offsets, net.b_slices, strict=True)
-        ]
-        undo = self._undo.depth > 0
-        # Exact overflow test without an extra pass over the weights: |p_i + u_i| <= ||p|| + ||u||,
-        # so while that bound stays far below the dtype's max, p + u cannot overflow.
-        safe = float(np.finfo(net.dtype).max) ** 0.5
-        pbound = math.sqrt(float(params @ params))
-        plain_sgd = isinstance(opt, SGD) and not opt.momentum and not opt.regularized
-        zs = acts = Xb = yb = ps = None
-        u = None
-        while done < n:
-            if should_stop is not None and should_stop():  # type: ignore[operator]
-                break
-            if undo:
-                self._push_undo()
-            mark = batcher.mark()
-            idx = batcher.next()
-            if idx is None:
-                Xb, yb = X, Y
-            else:
-                Xb, yb = X[idx], Y[idx]
-            zs, acts = net.forward_all(Xb)
-            ps = lf.per_sample(zs[-1], acts[-1], yb)
-            loss = lf.reduce(ps)
-            if not math.isfinite(loss):
-                batcher.rewind(mark)
-                self.diverged = Divergence(self.step + 1, "loss", None, "the loss")
-                break
-            net.backward_into(Xb, yb, zs, acts)
-            # ndarray.dot per layer: ~0.6 us each, a quarter of reduceat(g * g) on small nets
-            sq = [seg.dot(seg) for seg in segs]
-            gsq = float(sum(sq))
-            u = opt.propose(opt.total_grad(net)) if math.isfinite(gsq) else None
-            if u is not None:
-                usq = opt.lr * opt.lr * gsq if plain_sgd else float(u @ u)
-                unorm = math.sqrt(usq) if math.isfinite(usq) else math.inf
-                if pbound + unorm < safe:
-                    params += u
-                    pbound += unorm
-                else:
-                    # rare: weights or update huge; test p + u out of place before committing
-                    new = params + u
-                    if np.isfinite(new).all():
-                        params[...] = new
-                        pbound = math.sqrt(float(params @ params))
-                    else:
-                        u = None
-            if u is None:
-                if undo:
-                    self._undo.pop()
-                batcher.rewind(mark)
-                self.diverged = self._locate(np.array(sq))
-                break
-            opt.commit()
-            self.step += 1
-            hist.record(loss, opt.lr, sq)
-            done += 1
-            if self.step >= self._eval_due:
-                self._maybe_eval()
-        if zs is not None and done:
-            # keep the last iteration's values (references, no copies) for display
-            L = net.n_layers
-            self.it = IterationState(
-                batch_idx=None,
-                X=Xb,
-                y=yb,
-                zs=list(zs),
-                acts=list(acts),
-                per_sample_loss=ps,
-                loss=float(hist.train_loss[-1]),
-                reg_loss=None,
-                deltas=[None] * L,
-                grads_done=[True] * L,
-                reg_grad=None,
-                update=None if u is None else u.copy(),
-                grad_norms=hist.grad_norms_tail(1)[0],
-                sq_grad_norms=None,
-                lr=opt.lr,
-                batch_size=Xb.shape[0],
-                fast=True,
-            )
-            self._k = len(self._units)
-        return RunResult(done, self.diverged, time.perf_counter() - t0)
+            return run_fast(self, n, should_stop)
 
     # ---- evaluation -----------------------------------------------------------------------
     def _maybe_eval(self) -> None:

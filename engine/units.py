@@ -1,0 +1,75 @@
+"""A training iteration's vocabulary: phases, units, divergence reports, per-iteration state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class Phase(StrEnum):
+    SAMPLE = "sample"
+    FORWARD = "forward"
+    LOSS = "loss"
+    BACKWARD = "backward"
+    UPDATE = "update"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One indivisible piece of an iteration; ``layer`` is 0-based (None for sample/loss/update)."""
+
+    phase: Phase
+    layer: int | None = None
+
+    def label(self, n_layers: int) -> str:
+        if self.layer is None:
+            return self.phase.value
+        return f"{self.phase.value} L{self.layer + 1}/{n_layers}"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where an iteration produced a non-finite number; that iteration was rejected."""
+
+    step: int
+    phase: str
+    layer: int | None
+    what: str
+
+    def __str__(self) -> str:
+        where = f" layer {self.layer + 1}" if self.layer is not None else ""
+        return f"diverged at step {self.step}, {self.phase}{where}: {self.what} is not finite"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    steps: int
+    diverged: Divergence | None
+    seconds: float
+
+
+@dataclass
+class IterationState:
+    """What the current (or last) iteration has computed so far; None until computed."""
+
+    batch_idx: Array | None = None
+    X: Array | None = None
+    y: Array | None = None
+    zs: list[Array | None] = field(default_factory=list)
+    acts: list[Array | None] = field(default_factory=list)
+    per_sample_loss: Array | None = None
+    loss: float | None = None
+    reg_loss: float | None = None
+    deltas: list[Array | None] = field(default_factory=list)
+    grads_done: list[bool] = field(default_factory=list)
+    reg_grad: Array | None = None
+    update: Array | None = None
+    grad_norms: Array | None = None  # per layer sqrt(||dW||^2 + ||db||^2)
+    sq_grad_norms: Array | None = None
+    lr: float = 0.0
+    batch_size: int = 0
+    fast: bool = False  # filled by the fast path: deltas were not kept
