@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import sys
-import threading
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
-from .engine_worker import RunStats, run_loop
+from .controller import EngineController
 from .keys import KEYS, bindings
 from .messages import CursorMoved, EngineNote, SampleSelected, SnapshotReady
-from .panels import PANELS, import_panels, make_panels
+from .panels import PANELS, make_panels
 from .screens.help import HelpScreen
 from .screens.lr_input import LrInput
 from .widgets.status_line import StatusLine
@@ -37,8 +33,6 @@ DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importi
 
 HERE = Path(__file__).parent
 PANEL_IDS = tuple(p[0] for p in PANELS)
-# steps and undo/reset pause a run first; lr and batch changes apply live between run chunks
-PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo", "reset"})
 
 
 class MainScreen(Screen[None]):
@@ -76,7 +70,7 @@ class MainScreen(Screen[None]):
             message.refresh()  # it prints the terminal's size
 
 
-class BackpropApp(App[int]):
+class BackpropApp(EngineController):
     """Owns the Session; all engine calls run in thread workers, serialised by session.lock."""
 
     TITLE = "backprop-tui"
@@ -95,22 +89,11 @@ class BackpropApp(App[int]):
         ``throttle`` overrides the panels' own redraw throttles (tests use 0: no timers).
         """
         super().__init__()
-        self.session: Session | None = session
         self.spec = spec or DEFAULT_SCENARIO
+        self._init_engine(session, self.spec)
         self.throttle = throttle
         self.snapshot: Snapshot | None = None
-        self.running = False
         self.current_panel = 0
-        self._run_worker: Worker[RunStats] | None = None
-        self.run_idle = threading.Event()  # set while no run-loop thread is inside the engine
-        self.run_idle.set()
-        self._commands: deque[tuple[str, object]] = deque()
-        self._queue_lock = threading.Lock()
-        self._draining = False
-        # without a session, the first command loads the scenario, after the first paint
-        self._hold = session is None
-        if session is None:
-            self._commands.append(("load", self.spec))
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
@@ -132,110 +115,6 @@ class BackpropApp(App[int]):
                     panel.throttle = self.throttle
         self._set_panel(self.current_panel)
 
-    # ---- engine commands (main thread side) ----------------------------------------------
-    def _enqueue(self, command: str, arg: object = None) -> None:
-        """Queue a command for the engine worker; commands run one at a time, in order."""
-        if command in PAUSING:
-            self.pause()
-        self._status.note = ""
-        with self._queue_lock:
-            self._commands.append((command, arg))
-        self._kick()
-
-    def _kick(self) -> None:
-        """Start the engine worker unless it is running (or held until the first paint)."""
-        with self._queue_lock:
-            if self._draining or self._hold or not self._commands:
-                return
-            self._draining = True
-        self._drain()
-
-    def _release(self) -> None:
-        self._hold = False
-        self._kick()
-
-    @work(thread=True, group="engine", exit_on_error=True)
-    def _drain(self) -> None:
-        """Run queued commands under the session lock, posting a snapshot after each."""
-        while True:
-            with self._queue_lock:
-                if not self._commands:
-                    self._draining = False
-                    return
-                command, arg = self._commands.popleft()
-            note = ""
-            if command == "load":
-                note = self._load(str(arg))
-            session = self.session
-            if session is None:  # the first scenario failed to load: the app exits
-                if note:
-                    self.post_message(EngineNote(note))
-                continue
-            with session.lock:
-                if command not in ("show", "load"):
-                    try:
-                        note = session.do(command, arg)
-                    except ValueError as exc:
-                        note = str(exc)
-                snap = session.snapshot()
-            self.post_message(SnapshotReady(snap))
-            if note:
-                self.post_message(EngineNote(note))
-
-    def _load(self, spec: str) -> str:
-        """Open a scenario (in the worker); returns the error, or '' when loaded."""
-        import_panels()
-        from scenarios import ScenarioError
-
-        from .session import Session
-
-        try:
-            self.session = Session.open(spec)
-        except ScenarioError as exc:
-            return str(exc)
-        return ""
-
-    def start_run(self) -> None:
-        if self.running or self.session is None:
-            return
-        self.running = True
-        self._status.running = True
-        self._run_worker = self._run()
-
-    def pause(self) -> None:
-        """Stop the run loop; it finishes its current chunk (<= ~30 ms) under the lock."""
-        if self._run_worker is not None:
-            self._run_worker.cancel()
-            self._run_worker = None
-        self.running = False
-        self._status.running = False
-
-    @work(thread=True, exclusive=True, group="run", exit_on_error=True)
-    def _run(self) -> RunStats:
-        worker = get_current_worker()
-        self.run_idle.clear()
-        assert self.session is not None
-        try:
-            return run_loop(
-                self.session,
-                lambda: worker.is_cancelled,
-                lambda snap: self.post_message(SnapshotReady(snap)),
-            )
-        finally:
-            self.run_idle.set()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker is not self._run_worker or event.state != WorkerState.SUCCESS:
-            return
-        # the loop ended by itself: the run diverged
-        self._run_worker = None
-        self.running = False
-        self._status.running = False
-        stats = worker.result
-        if stats is not None and stats.diverged:
-            self._status.note = "run stopped"
-
     # ---- messages --------------------------------------------------------------------------
     async def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
@@ -248,6 +127,8 @@ class BackpropApp(App[int]):
             self._panels_ready()
             self.call_after_refresh(self._enqueue, "show")  # now the map's size is known
         screen.set_class(snap.decision is None and not self.session.two_d, "-no-map")
+        if self.current_panel not in self._visible_panels():  # e.g. the map, after a switch
+            self._set_panel(0)
         self._status.n_train = self.session.n_train
         self._status.show(snap)
         for pid in PANEL_IDS:
@@ -274,10 +155,6 @@ class BackpropApp(App[int]):
             explain.sample = message.index
 
     # ---- layout ----------------------------------------------------------------------------
-    @property
-    def _status(self) -> StatusLine:
-        return self.screen_stack[0].query_one("#status", StatusLine)
-
     def _panel(self, pid: str) -> Widget:
         return self.screen_stack[0].query_one(f"#{pid}", Widget)
 

@@ -384,3 +384,13 @@ async def test_a_scenario_that_fails_to_load_exits_with_code_2() -> None:
         await settle(pilot)
         await pilot.pause()
     assert app.return_code == 2
+
+
+async def test_switching_to_a_scenario_without_a_map_leaves_the_map_panel() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "6")
+        assert app.current_panel == 5
+        await press(pilot, "s", *["down"] * bundled_names().index("iris"), "enter")
+        assert app.session.name == "iris" and app.current_panel == 0
+        assert app.focused.id == "weights"
