@@ -311,7 +311,10 @@ async def test_quitting_stops_the_run_worker() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await asyncio.sleep(0.2)
+        for _ in range(250):  # until the run thread is inside its loop
+            await asyncio.sleep(0.02)
+            if not app.run_idle.is_set() and app.session.stepper.step > 0:
+                break
         assert not app.run_idle.is_set()
         await pilot.press("q")
         await pilot.pause()
