@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the
 
     from .session import Session
 
+# A plotext build costs ~50 ms of main-thread CPU, which a run loses to the GIL: two a second
+# keep a run at >= 70% of the headless speed (four a second: ~60%).
+PANEL_THROTTLE = {"loss": 0.5}
 DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 
 HERE = Path(__file__).parent
@@ -94,6 +97,7 @@ class BackpropApp(EngineController):
         self.throttle = throttle
         self.snapshot: Snapshot | None = None
         self.current_panel = 0
+        self._tabs_key: tuple[tuple[str, str], ...] = ()
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
@@ -108,10 +112,11 @@ class BackpropApp(EngineController):
             self._enqueue("show")
 
     def _panels_ready(self) -> None:
-        if self.throttle is not None:
-            for pid in PANEL_IDS:
-                panel = self._panel(pid)
-                if hasattr(panel, "throttle"):
+        for pid in PANEL_IDS:
+            panel = self._panel(pid)
+            if hasattr(panel, "throttle"):
+                panel.throttle = PANEL_THROTTLE.get(pid, panel.throttle)
+                if self.throttle is not None:
                     panel.throttle = self.throttle
         self._set_panel(self.current_panel)
 
@@ -178,7 +183,10 @@ class BackpropApp(EngineController):
             title = PANELS[i][1].split()[-1].capitalize()  # "Decision map" -> "Map": fits 80
             parts.append((f" {i + 1} {title} ", "reverse" if i == self.current_panel else ""))
         parts.append(("  tab or 1-6", "dim"))
-        self.screen_stack[0].query_one("#panel-tabs", Static).update(Content.assemble(*parts))
+        key = tuple(parts)
+        if key != self._tabs_key:  # Static.update costs a layout pass of the whole screen
+            self._tabs_key = key
+            self.screen_stack[0].query_one("#panel-tabs", Static).update(Content.assemble(*parts))
 
     def _update_map_size(self) -> None:
         """Ask for a decision map as big as the panel shows it (half-blocks: 2 rows a cell)."""

@@ -82,12 +82,16 @@ class StatusLine(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: Snapshot | None = None
+        self._height = 0
         self.loading_name = ""  # the scenario being loaded, until the first snapshot
         self.n_train = 1 << 62  # set by the app: a batch this large is the full batch
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.refresh(layout=True)
+        # a layout pass costs the whole screen: only when the status changes its height
+        height = len(self._lines(self.content_region.width or self.size.width))
+        self.refresh(layout=height != self._height)
+        self._height = height
 
     def _lines(self, width: int) -> list[list[Part]]:
         if self.snapshot is None:
