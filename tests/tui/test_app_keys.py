@@ -262,10 +262,13 @@ async def test_tab_and_number_keys_move_between_panels() -> None:
 async def test_arrows_move_the_weights_cursor_and_the_explain_panel_follows() -> None:
     app = new_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await press(pilot, "1", "down", "right")
+        await press(pilot, "f", "1", "down", "right", "greater_than_sign")
         explain = app.screen.query_one("#explain")
-        if hasattr(explain, "cursor"):
-            assert tuple(explain.cursor)[:3] == (0, 1, 1)
+        assert explain.cursor[0] == 1 and explain.cursor[3] == "W"
+        assert app.screen.query_one("#gradients").cur_layer == 1
+        await press(pilot, "2", "down")
+        assert explain.sample == 1
+        assert app.screen.query_one("#outputs").sample == 1
 
 
 async def test_help_screen_lists_every_binding() -> None:
