@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -79,10 +80,12 @@ def gradient_check(
     """
     X = net._cast(X)
     y = net._targets(y)
-    t0 = time.perf_counter()
-    zs, acts = net.forward_all(X)
-    net.backward_into(X, y, zs, acts)
-    t_bp = time.perf_counter() - t0
+    t_bp = math.inf
+    for _ in range(5):  # best of 5: one pass is short enough for a timer tick to matter
+        t0 = time.perf_counter()
+        zs, acts = net.forward_all(X)
+        net.backward_into(X, y, zs, acts)
+        t_bp = min(t_bp, time.perf_counter() - t0)
     analytic = net.grad.copy()
     P = net.n_params
     if max_params is None or max_params >= P:
