@@ -195,9 +195,9 @@ def startup(code: str, runs: int = 5) -> tuple[float, float, float]:
     return statistics.median(ours), statistics.median(empty), statistics.median(data)
 
 
-def terminal_bytes(seconds: float = 3.0) -> tuple[float, float]:
+def terminal_bytes(size: tuple[int, int] = SIZE, seconds: float = 3.0) -> tuple[float, float]:
     """Bytes per second the app writes to a real (pseudo-)terminal, paused and running."""
-    with PtyApp(OUR_APP) as p:
+    with PtyApp(OUR_APP, size) as p:
         p.first(b"paused")
         time.sleep(1.0)
         t0 = time.perf_counter()
@@ -213,14 +213,38 @@ def terminal_bytes(seconds: float = 3.0) -> tuple[float, float]:
     return paused, running
 
 
-def main() -> None:
+BYTES_SIZES = ((80, 24), (120, 36), (200, 60))
+PARTS = ("latency", "run", "bytes", "startup")
+
+
+def main(parts: list[str]) -> None:
+    """Run the named parts (all by default): ``python benchmarks/tui.py bytes run``."""
     py = sys.version.split()[0]
     print(f"backprop-tui benchmarks: {SCENARIO} at {SIZE[0]}x{SIZE[1]}, python {py}")
+    if "latency" in parts:
+        latency()
+    if "run" in parts:
+        run_speed()
+    if "bytes" in parts:
+        for size in BYTES_SIZES:
+            paused, running = terminal_bytes(size)
+            print(
+                f"bytes to the terminal at {size[0]}x{size[1]} (pty, xterm-256color): "
+                f"paused {paused:,.0f} B/s, running {running:,.0f} B/s"
+            )
+    if "startup" in parts:
+        startups()
+
+
+def latency() -> None:
     lat = asyncio.run(key_latency())
     print(
         f"space keypress -> updated screen: median {1000 * statistics.median(lat):.1f} ms, "
         f"p90 {1000 * sorted(lat)[int(0.9 * len(lat))]:.1f} ms ({len(lat)} presses; target <= 50)"
     )
+
+
+def run_speed() -> None:
     # interleaved rounds: the machine's speed drifts, so each ratio compares neighbours
     rounds = []
     for _ in range(3):
@@ -235,11 +259,9 @@ def main() -> None:
         f"{100 * rounds[-1][0]:.0f}%; target >= 70%); {snaps:.1f} snapshots/s, "
         f"{frames:.1f} screen updates/s (target >= 8)"
     )
-    paused, running = terminal_bytes()
-    print(
-        f"bytes to the terminal (pty, xterm-256color): paused {paused:,.0f} B/s, "
-        f"running {running:,.0f} B/s"
-    )
+
+
+def startups() -> None:
     for label, code in (("run_app()", OUR_APP), ("backprop-tui (CLI)", CLI)):
         ours, empty, data = startup(code)
         print(
@@ -250,4 +272,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main([a for a in sys.argv[1:] if a in PARTS] or list(PARTS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -29,9 +30,20 @@ if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the
 
     from .session import Session
 
-# A plotext build costs ~50 ms of main-thread CPU, which a run loses to the GIL: two a second
-# keep a run at >= 70% of the headless speed (four a second: ~60%).
-PANEL_THROTTLE = {"loss": 0.5}
+# While a run goes, the status line shows every snapshot (~9 a second) but each panel at most
+# once per this many seconds: a redraw resends the panel's whole region (heatmaps are one colour
+# code per cell), and a plotext build costs ~50 ms of main-thread CPU that the run loses to the
+# GIL. Paused or stepping, every panel shows every snapshot at once.
+RUN_PERIOD = {
+    "weights": 0.33,
+    "outputs": 0.33,
+    "gradients": 0.33,
+    "loss": 0.5,
+    "explain": 0.5,
+    "map": 0.5,  # the map itself changes twice a second (engine_worker.MAP_SECONDS)
+}
+MAX_PANELS_PER_FRAME = 2  # spreads the redraws over the frames instead of bunching them
+FRAME_SLACK = 0.05  # snapshots arrive ~0.11 s apart: a panel due within this much is due now
 DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 
 HERE = Path(__file__).parent
@@ -89,13 +101,15 @@ class BackpropApp(EngineController):
     ) -> None:
         """Show ``session``, or load scenario ``spec`` after the first paint (start-up time).
 
-        ``throttle`` overrides the panels' own redraw throttles (tests use 0: no timers).
+        ``throttle=0`` shows every snapshot in every panel even while running (tests: what
+        they see does not depend on time); by default a run paces the panels (RUN_PERIOD).
         """
         super().__init__()
         self.spec = spec or DEFAULT_SCENARIO
         self._init_engine(session, self.spec)
         self.throttle = throttle
         self.snapshot: Snapshot | None = None
+        self._next_show: dict[str, float] = {}  # while running: when each panel is next due
         self.current_panel = 0
         self._tabs_key: tuple[tuple[str, str], ...] = ()
 
@@ -112,12 +126,6 @@ class BackpropApp(EngineController):
             self._enqueue("show")
 
     def _panels_ready(self) -> None:
-        for pid in PANEL_IDS:
-            panel = self._panel(pid)
-            if hasattr(panel, "throttle"):
-                panel.throttle = PANEL_THROTTLE.get(pid, panel.throttle)
-                if self.throttle is not None:
-                    panel.throttle = self.throttle
         self._set_panel(self.current_panel)
 
     # ---- messages --------------------------------------------------------------------------
@@ -136,12 +144,42 @@ class BackpropApp(EngineController):
             self._set_panel(0)
         self._status.n_train = self.session.n_train
         self._status.show(snap)
-        for pid in PANEL_IDS:
+        for pid in self._due_panels():
             panel = self._panel(pid)
             if hasattr(panel, "show"):
                 panel.show(snap)
         self._update_map_size()
         self._update_tabs()
+
+    def _due_panels(self) -> list[str]:
+        """The panels to show the new snapshot: all, unless a run is going (see RUN_PERIOD)."""
+        if not self.running or self.throttle == 0:
+            return list(PANEL_IDS)
+        now = time.monotonic()
+        if not self._next_show:  # the run's first frame: stagger the panels' turns
+            step = 0.11
+            self._next_show = {pid: now + k * step for k, pid in enumerate(PANEL_IDS)}
+        out = []
+        due = []
+        for pid in PANEL_IDS:
+            if not self._panel(pid).display:
+                out.append(pid)  # hidden: nothing goes to the terminal, keep it current
+            elif self._next_show[pid] <= now + FRAME_SLACK:
+                due.append((self._next_show[pid], pid))
+        for _, pid in sorted(due)[:MAX_PANELS_PER_FRAME]:
+            out.append(pid)
+            self._next_show[pid] = now + RUN_PERIOD.get(pid, 0.33)
+        return out
+
+    def _show_all(self) -> None:
+        """A run stopped: every panel shows the newest snapshot now."""
+        self._next_show = {}
+        if self.snapshot is None or not self.screen_stack[0].query("#panels > *"):
+            return
+        for pid in PANEL_IDS:
+            panel = self._panel(pid)
+            if hasattr(panel, "show"):
+                panel.show(self.snapshot)
 
     def on_engine_note(self, message: EngineNote) -> None:
         if self.session is None:  # nothing to show: say why on the way out

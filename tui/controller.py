@@ -125,8 +125,13 @@ class EngineController(App[int]):
         if self._run_worker is not None:
             self._run_worker.cancel()
             self._run_worker = None
-        self.running = False
+        was_running, self.running = self.running, False
         self._status.running = False
+        if was_running:
+            self._show_all()
+
+    def _show_all(self) -> None:
+        """Show the newest snapshot in every panel (the app throttles them while running)."""
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=True)
     def _run(self) -> RunStats:
@@ -150,6 +155,7 @@ class EngineController(App[int]):
         self._run_worker = None
         self.running = False
         self._status.running = False
+        self._show_all()  # e.g. the diverged snapshot, which a throttled panel may have missed
         stats = worker.result
         if stats is not None and stats.diverged:
             self._status.note = "run stopped"

@@ -7,11 +7,11 @@ import itertools
 import numpy as np
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 
 from engine.snapshot import DecisionMap, Snapshot
 
-from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder, no_color_active, snapshot_key
+from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder, no_color_active
+from .redraw import Redraw
 
 Q = 6  # confidence shades per class
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -28,7 +28,7 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-class DecisionMapPanel(Widget):
+class DecisionMapPanel(Redraw):
     """Ask the engine for ``wanted_grid()`` cells; any other grid is resampled to fit."""
 
     def __init__(
@@ -47,12 +47,15 @@ class DecisionMapPanel(Widget):
         return max(w, 2), max(2 * (h - 1), 2)
 
     def show(self, snapshot: Snapshot) -> None:
+        # what the panel draws depends on the map alone, and the session hands out the same
+        # DecisionMap object until it recomputes one: a run's snapshots mostly reuse it
         d = snapshot.decision
-        key = (*snapshot_key(snapshot), None if d is None else d.classes.shape)
+        key = (d is None, snapshot.class_names)
+        old = self.snapshot
         self.snapshot = snapshot
-        if key != self._key:
+        if old is None or d is not old.decision or key != self._key:
             self._key = key
-            self.refresh()
+            self.redraw()
 
     def _style(self, up: int, low: int) -> Style:
         st = self._styles.get((up, low))
@@ -63,7 +66,7 @@ class DecisionMapPanel(Widget):
             self._styles[(up, low)] = st
         return st
 
-    def render(self) -> Lines | Text:
+    def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None:
             return Text("no network yet", style="dim")

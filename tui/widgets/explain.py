@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from rich.text import Text
-from textual.widget import Widget
 
 from engine.activations import ACTIVATIONS
 from engine.snapshot import LayerSnap, Snapshot
 
 from .palette import TextBuilder, fmt, signed, snapshot_key
+from .redraw import Redraw
 
 MAX_TERMS = 4  # dot-product terms written out before "…"
 EQ, NUM, NOTE = "bold", "cyan", "dim"
@@ -50,7 +50,7 @@ def _fprime(name: str, z: float, a: float) -> float:
     return float(act.grad(np.array([z]), np.array([a]))[0]) if act else float("nan")
 
 
-class ExplainPanel(Widget):
+class ExplainPanel(Redraw):
     """Set ``cursor = (layer, row, col, kind)`` and ``sample = i`` from the app, then refresh()."""
 
     def __init__(
@@ -68,15 +68,15 @@ class ExplainPanel(Widget):
         self.snapshot = snapshot
         if key != self._key:
             self._key = key
-            self.refresh()
+            self.redraw()
 
     def set_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
         self.cursor = (layer, row, col, kind)
-        self.refresh()
+        self.redraw()
 
     def set_sample(self, index: int) -> None:
         self.sample = index
-        self.refresh()
+        self.redraw()
 
     # ---- helpers ------------------------------------------------------------------------------
     def _unit(self, lay: LayerSnap) -> tuple[int, int]:
@@ -104,7 +104,7 @@ class ExplainPanel(Widget):
         return "[" + ", ".join(fmt(v, 3) for v in np.ravel(y)) + "]"
 
     # ---- drawing ------------------------------------------------------------------------------
-    def render(self) -> Text:
+    def build(self) -> Text:
         s = self.snapshot
         if s is None or s.last_phase is None:
             return Text(INTRO)

@@ -7,12 +7,12 @@ import math
 import numpy as np
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 
 from engine.snapshot import LayerSnap, Snapshot
 
 from .heatmap import block_reduce, heat_row, robust_scale
 from .palette import Lines, TextBuilder, levels, no_color_active, snapshot_key
+from .redraw import Redraw
 
 SPARKS = "▁▂▃▄▅▆▇█"
 TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding
@@ -42,7 +42,7 @@ def sparkline(hist: np.ndarray, width: int, lo: float, hi: float) -> str:
     return "".join(SPARKS[i] for i in idx)
 
 
-class GradientsPanel(Widget):
+class GradientsPanel(Redraw):
     """Shows the gradient of the layer being computed, else of ``layer`` (set by the app)."""
 
     def __init__(
@@ -60,14 +60,14 @@ class GradientsPanel(Widget):
         self.snapshot = snapshot
         if key != self._key:
             self._key = key
-            self.refresh()
+            self.redraw()
 
     def set_layer(self, layer: int) -> None:
         if layer != self.cur_layer:
             self.cur_layer = layer
-            self.refresh()
+            self.redraw()
 
-    def render(self) -> Lines | Text:
+    def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")

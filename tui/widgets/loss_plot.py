@@ -9,11 +9,11 @@ import plotext as plt
 from rich.text import Text
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widget import Widget
 
 from engine.snapshot import Snapshot
 
 from .palette import Lines, TextBuilder, no_color_active
+from .redraw import Redraw
 
 # 256-colour indexes below 16, so 16-colour terminals show them as they are
 RAW, SMOOTH, TEST, ACC = 8, 14, 11, 10
@@ -47,15 +47,19 @@ def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[ok].astype(np.float64), y[ok].astype(np.float64)
 
 
-class LossPlot(Widget):
-    """``log_y`` and ``show_accuracy`` redraw when set; ``throttle`` seconds between builds."""
+class LossPlot(Redraw):
+    """``log_y`` and ``show_accuracy`` redraw when set; ``throttle`` seconds between builds.
+
+    The app paces the panels itself while a run goes (app.RUN_PERIOD), so it keeps the default
+    0: a step shows at once.
+    """
 
     log_y: reactive[bool] = reactive(False)
     show_accuracy: reactive[bool] = reactive(True)
 
     def __init__(
         self,
-        throttle: float = 0.25,
+        throttle: float = 0.0,
         *,
         name: str | None = None,
         id: str | None = None,
@@ -88,16 +92,16 @@ class LossPlot(Widget):
         self._data_key = key
         wait = self.throttle - (time.monotonic() - self._last_build)
         if self.throttle <= 0 or wait <= 0:
-            self.refresh()
+            self.redraw()
         elif self._timer is None:
             # coalesce: one redraw at the end of the throttle window, with the newest data
             self._timer = self.set_timer(wait, self._deferred)
 
     def _deferred(self) -> None:
         self._timer = None
-        self.refresh()
+        self.redraw()
 
-    def render(self) -> Lines | Text:
+    def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None or len(s.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")

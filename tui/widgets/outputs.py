@@ -8,12 +8,12 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widget import Widget
 
 from engine.snapshot import Snapshot
 from tui.messages import SampleSelected
 
 from .palette import Lines, TextBuilder, fmt, no_color_active, snapshot_key
+from .redraw import Redraw
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 TRUE = Style(color="green", bold=True)
@@ -30,7 +30,7 @@ def bar(frac: float, width: int) -> str:
     return s.ljust(width)
 
 
-class OutputsPanel(Widget, can_focus=True):
+class OutputsPanel(Redraw, can_focus=True):
     """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,7 +56,7 @@ class OutputsPanel(Widget, can_focus=True):
         self.sample = max(0, min(self.sample, self.n_samples - 1))
         if key != self._key:
             self._key = key
-            self.refresh()
+            self.redraw()
 
     @property
     def n_samples(self) -> int:
@@ -73,16 +73,16 @@ class OutputsPanel(Widget, can_focus=True):
         new = max(0, min(self.sample + d, n - 1))
         if new != self.sample:
             self.sample = new
-            self.refresh()
+            self.redraw()
             self.post_message(SampleSelected(new))
 
     def select(self, index: int) -> None:
         """Select a sample without posting SampleSelected (for the app)."""
         self.sample = max(0, min(index, max(self.n_samples - 1, 0)))
-        self.refresh()
+        self.redraw()
 
     # ---- drawing ------------------------------------------------------------------------------
-    def render(self) -> Lines | Text:
+    def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None:
             return Text("no batch yet", style="dim")

@@ -8,19 +8,19 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widget import Widget
 
 from engine.snapshot import LayerSnap, Snapshot
 from tui.messages import CursorMoved
 
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
 from .palette import Lines, TextBuilder, fmt, fmt_exact, levels, no_color_active, snapshot_key
+from .redraw import Redraw
 
 COMPUTING = Style(color="yellow", bold=True)
 CELL_WIDTHS = (7, 6, 5, 4, 3, 2)
 
 
-class WeightsPanel(Widget, can_focus=True):
+class WeightsPanel(Redraw, can_focus=True):
     """W (rows = input unit i, columns = output unit j) and b of the cursor's layer.
 
     Keys when focused: arrows move the cursor (the row under W is b), shift+arrows jump a
@@ -67,7 +67,7 @@ class WeightsPanel(Widget, can_focus=True):
         if key != self._key:
             self._key = key
             self._cache.clear()
-            self.refresh()
+            self.redraw()
 
     @property
     def kind(self) -> str:
@@ -88,7 +88,7 @@ class WeightsPanel(Widget, can_focus=True):
 
     def _post(self) -> None:
         self._clamp()
-        self.refresh()
+        self.redraw()
         row = 0 if self.kind == "b" else self.row
         self.post_message(CursorMoved(self.cur_layer, row, self.col, self.kind))
 
@@ -100,7 +100,7 @@ class WeightsPanel(Widget, can_focus=True):
         self.row = lay.W.shape[0] if (kind == "b" and lay is not None) else row
         self.col = col
         self._clamp()
-        self.refresh()
+        self.redraw()
 
     def _clamp_layer(self) -> None:
         n = len(self.snapshot.layers) if self.snapshot else 1
@@ -133,7 +133,7 @@ class WeightsPanel(Widget, can_focus=True):
     def action_summary(self) -> None:
         self.summary = "mean" if self.summary == "maxabs" else "maxabs"
         self._cache.clear()
-        self.refresh()
+        self.redraw()
 
     # ---- drawing ------------------------------------------------------------------------------
     def _reduced(self, lay: LayerSnap, rows: int, cols: int) -> tuple:
@@ -149,7 +149,7 @@ class WeightsPanel(Widget, can_focus=True):
             self._cache[key] = hit
         return hit
 
-    def render(self) -> Lines | Text:
+    def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
