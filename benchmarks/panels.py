@@ -34,22 +34,22 @@ def ms(times: list[float]) -> str:
 
 
 def paint(p) -> None:
-    """render() plus Textual's own conversion of the result into screen lines."""
+    """build() plus Textual's own conversion of the result into screen lines."""
     w, h = p.size
-    Visual.to_strips(p, visualize(p, p.render()), w, h, p.visual_style)
+    Visual.to_strips(p, visualize(p, p.build()), w, h, p.visual_style)
 
 
 async def time_panel(make, snapshots, size) -> tuple[list[float], list[float]]:
-    """(cold, warm) render times: cold = first render after show() of a new snapshot."""
+    """(cold, warm) times: cold = show() of a new snapshot, which builds the frame, converts
+    it to screen lines and diffs them with the last (Redraw.redraw); warm = a cached build."""
     app = PanelApp(make(), snapshots[0])
     cold, warm = [], []
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         p = app.panel
         for k in range(REPEAT):
-            p.show(snapshots[(k + 1) % len(snapshots)])
             t = time.perf_counter()
-            paint(p)
+            p.show(snapshots[(k + 1) % len(snapshots)])
             cold.append(time.perf_counter() - t)
             t = time.perf_counter()
             paint(p)
@@ -97,7 +97,7 @@ async def main() -> None:
             [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01)],
         ),
     ]
-    print(f"{'panel':24} {'size':>7}  cold (new snapshot)  warm (cached)   [render() + to_strips]")
+    print(f"{'panel':24} {'size':>7}  cold (new snapshot)  warm (cached)   [build() + to_strips]")
     for size in ((120, 36), (200, 60)):
         for name, make, snaps in cases:
             cold, warm = await time_panel(make, snaps, size)

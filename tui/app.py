@@ -34,10 +34,12 @@ if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the
 # once per this many seconds: a redraw resends the panel's whole region (heatmaps are one colour
 # code per cell), and a plotext build costs ~50 ms of main-thread CPU that the run loses to the
 # GIL. Paused or stepping, every panel shows every snapshot at once.
+# Each redraw also takes the GIL from the run: at 2-3 fps per panel a run keeps ~85-90% of the
+# headless speed (status line alone: ~93%).
 RUN_PERIOD = {
-    "weights": 0.33,
-    "outputs": 0.33,
-    "gradients": 0.33,
+    "weights": 0.4,
+    "outputs": 0.4,
+    "gradients": 0.4,
     "loss": 0.5,
     "explain": 0.5,
     "map": 0.5,  # the map itself changes twice a second (engine_worker.MAP_SECONDS)
