@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Textual is imported only when the app opens: a headless `train` must not pay for it.
 from .cli_errors import PROG, OneLineParser, fail
+
+DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -19,7 +23,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
     sub = p.add_subparsers(dest="command", metavar="{scenarios,train}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    from .cli_train import add_arguments
+    from .cli_args import add_arguments
 
     add_arguments(sub.add_parser("train", help="train a scenario headless"))
     return p
@@ -38,14 +42,26 @@ def cmd_scenarios() -> int:
     return 0
 
 
-def open_app(spec: str | None) -> int:
-    from scenarios import DEFAULT_SCENARIO, ScenarioError, load_scenario
+def _found(spec: str) -> bool:
+    """A bundled name or an existing file, found without importing the scenarios (numpy)."""
+    found = importlib.util.find_spec("scenarios")
+    dirs = found.submodule_search_locations if found is not None else None
+    bundled = any((Path(d) / "bundled" / f"{spec}.toml").is_file() for d in dirs or ())
+    return bundled or Path(spec).is_file()
 
+
+def open_app(spec: str | None) -> int:
     spec = spec or DEFAULT_SCENARIO
-    try:
-        load_scenario(spec)  # a bad scenario fails here, before the terminal is taken over
-    except ScenarioError as exc:
-        return fail(str(exc))
+    if not _found(spec):
+        # an unknown name or a missing file: say so (with "did you mean") before the terminal
+        # is taken over; a scenario that is found opens the app at once, which loads it after
+        # its first paint and ends with the same one-line error (exit 2) if it is invalid
+        from scenarios import ScenarioError, load_scenario
+
+        try:
+            load_scenario(spec)
+        except ScenarioError as exc:
+            return fail(str(exc))
     try:
         from tui.app import run_app
     except ImportError as exc:

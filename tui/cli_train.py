@@ -21,6 +21,7 @@ from engine import Stepper, save_checkpoint
 from scenarios import Built, Scenario, ScenarioError, build, load_scenario
 from scenarios.validate import check_batch_size, check_float, check_int
 
+from .cli_args import add_arguments  # noqa: F401  (re-exported: tests and tools use it here)
 from .cli_errors import fail
 from .cli_progress import Progress, fmt
 
@@ -29,24 +30,6 @@ EXIT_INTERRUPTED = 130
 # How many steps one fast-path call runs between progress redraws, at most; the real chunk
 # adapts to about REDRAW seconds so a slow network still redraws and a fast one pays nothing.
 MAX_CHUNK = 100_000
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO|PATH", help="a bundled name or a .toml file")
-    length = p.add_mutually_exclusive_group()
-    length.add_argument("--steps", metavar="N", help="iterations to run")
-    length.add_argument("--epochs", metavar="N", help="passes over the training set")
-    p.add_argument("--lr", metavar="F", help="learning rate (> 0)")
-    p.add_argument("--batch-size", metavar="N|full", help="samples per iteration, or full")
-    p.add_argument("--momentum", metavar="F", help="SGD momentum in [0, 1)")
-    p.add_argument("--seed", metavar="N", help="seed for weight init and shuffling")
-    p.add_argument(
-        "--target-accuracy", metavar="F", help="stop once training accuracy reaches F (0-1]"
-    )
-    p.add_argument("--eval-every", metavar="N", help="evaluate every N iterations")
-    p.add_argument("--log", metavar="FILE.jsonl", help="one JSON line per evaluation")
-    p.add_argument("--save", metavar="FILE.npz", help="write the final state as a checkpoint")
-    p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
 
 
 def _number(key: str, text: str | None, **bounds: Any) -> float | None:

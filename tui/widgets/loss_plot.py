@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import plotext as plt
 from rich.text import Text
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -126,6 +125,8 @@ class LossPlot(Redraw):
         if self.log_y:
             floor = min(v[v > 0].min() if (v > 0).any() else 1.0 for v in (y, ty) if len(v))
             y, ty = np.maximum(y, floor), np.maximum(ty, floor)
+        import plotext as plt  # ~0.11 s to import: paid at the first plot, not at start-up
+
         f = plt.figure
         f.clear()
         f.plot_size(w, h - 1)
