@@ -21,11 +21,16 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="With no command, opens the terminal app on --scenario (default five-classes).",
     )
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train}")
+    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .cli_args import add_arguments
 
     add_arguments(sub.add_parser("train", help="train a scenario headless"))
+    from .cli_gradcheck import add_arguments as add_gradcheck_arguments
+
+    add_gradcheck_arguments(
+        sub.add_parser("gradcheck", help="check backprop against finite differences, with costs")
+    )
     return p
 
 
@@ -78,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .cli_train import run_train
 
             return run_train(args)
+        if args.command == "gradcheck":
+            from .cli_gradcheck import run_gradcheck
+
+            return run_gradcheck(args)
         return open_app(args.scenario)
     except BrokenPipeError:
         # `backprop-tui scenarios | head -1`: the reader left; that is not an error.
