@@ -54,7 +54,8 @@ def run_gradcheck(args: argparse.Namespace) -> int:
         )
     print(
         f"finite differences: {rep.fd_forward_passes:,} forward passes "
-        f"(2 per parameter), {rep.fd_seconds:.4f} s"
+        f"(2 per parameter; one-sided differences would need P+1 = {rep.n_params + 1:,}, "
+        f"less accurately), {rep.fd_seconds:.4f} s"
         + ("" if rep.n_checked == rep.n_params else
            f"; all {rep.n_params:,} would take about {rep.fd_seconds_all_params:.3f} s")
     )  # fmt: skip

@@ -11,7 +11,7 @@ def test_gradcheck_reports_agreement_and_costs(capsys: pytest.CaptureFixture[str
     assert main(["gradcheck", "five-classes", "--batch", "8"]) == 0
     out = capsys.readouterr().out
     assert "141 parameters (all checked)" in out
-    assert "282 forward passes (2 per parameter)" in out
+    assert "282 forward passes (2 per parameter" in out and "P+1 = 142" in out
     assert "1 forward + 1 backward pass" in out
     assert "agree" in out and "DISAGREE" not in out
     for layer in ("L1", "L2", "L3"):
