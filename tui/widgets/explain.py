@@ -44,6 +44,11 @@ def act_text(name: str) -> tuple[str, str]:
     return (a.formula, a.derivative) if a else (name, "")
 
 
+def _par(text: str) -> str:
+    """A negative factor in parentheses: "0.9·(-0.0049)", never "0.9·-0.0049"."""
+    return f"({text})" if text.startswith("-") else text
+
+
 def _fprime(name: str, z: float, a: float) -> float:
     """f'(z) of one unit, for display (the same formula the engine uses)."""
     act = ACTIVATIONS.get(name)
@@ -252,11 +257,12 @@ class ExplainPanel(Redraw):
         if s.optimizer == "sgd" and s.momentum:
             tb.line("Δw(t) = -lr·g + α·Δw(t-1);  w ← w + Δw(t)   (momentum)", EQ)
             prev = (du + lr * gv) / s.momentum
-            tb.add(f"  {name}: Δw = -{fmt(lr)}·{fmt(gv, 5)} + {fmt(s.momentum)}·{fmt(prev, 5)} = ")
+            g_, p_ = _par(fmt(gv, 5)), _par(fmt(prev, 5))
+            tb.add(f"  {name}: Δw = -{fmt(lr)}·{g_} + {fmt(s.momentum)}·{p_} = ")
             tb.line(fmt(du, 6), NUM)
         elif s.optimizer == "sgd":
             tb.line("W ← W - lr·∂L/∂W", EQ)
-            tb.add(f"  {name}: {fmt(old, 6)} - {fmt(lr)}·{fmt(gv, 5)}")
+            tb.add(f"  {name}: {fmt(old, 6)} - {fmt(lr)}·{_par(fmt(gv, 5))}")
             tb.add(" = ").line(fmt(new, 6), NUM)
         else:
             tb.line(f"{s.optimizer}: w ← w + Δw, Δw from its running averages of g", EQ)

@@ -91,10 +91,14 @@ class OutputsPanel(Redraw, can_focus=True):
         if n == 0:
             return Text("no batch yet: the sample unit picks one (press n)", style="dim")
         i = self.sample
+        width = max(self.size.width, 30)
         shown = f"first {n} of {s.batch_rows}" if n < s.batch_rows else f"{n}"
         tb.add(f"sample {i + 1}/{shown}", "bold").add("  (↑/↓ or j/k)", "dim")
         if s.X is not None and s.X.shape[1] <= 4:
-            tb.add("  x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]")
+            x = "x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]"
+            # on the same line when it fits, else on its own (a cut-off input misleads)
+            tb.add("  " if len(f"sample {i + 1}/{shown}  (↑/↓ or j/k)  {x}") <= width else "\n")
+            tb.add(x)
         tb.add("\n")
         if s.outputs is None:
             tb.line(f"outputs appear after forward L{len(s.layers)}/{len(s.layers)}", "dim")
@@ -113,7 +117,8 @@ class OutputsPanel(Redraw, can_focus=True):
         names = list(s.class_names or ()) + [str(c) for c in range(len(s.class_names or ()), k)]
         lw = min(max(len(nm) for nm in names), 14)
         width = max(self.size.width, 30)
-        bw = max(4, width - lw - 4 - 7 - 5)
+        # "Lc " name " " bar " 0.000" " ◀ predicted": 22 cells besides the name and the bar
+        bw = max(4, width - lw - 22)
         pred = int(np.argmax(probs))
         rows = max(1, self.size.height - 4)
         order = range(k) if k <= rows else np.argsort(-probs)[:rows]
@@ -140,11 +145,11 @@ class OutputsPanel(Redraw, can_focus=True):
             tb.add("loss: after the loss unit", "dim")
             return
         if s.loss_name == "cross_entropy" and true is not None:
-            tb.add(f"loss = -log p_Lc = -log {probs[true]:.4f} = {fmt(psl[i], 5)}")
+            tb.line(f"loss = -log p_Lc = -log {fmt(probs[true], 4)} = {fmt(psl[i], 5)}")
         else:
-            tb.add(f"loss ({s.loss_name}) = {fmt(psl[i], 5)}")
-        if s.loss is not None:
-            tb.add(f"   batch {s.reduction} {fmt(s.loss, 4)}", "dim")
+            tb.line(f"loss ({s.loss_name}) = {fmt(psl[i], 5)}")
+        if s.loss is not None:  # its own line: cut off, the sample's loss would read wrong
+            tb.add(f"batch loss ({s.reduction}) {fmt(s.loss, 4)}", "dim")
 
     def _draw_regression(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
         out = s.outputs

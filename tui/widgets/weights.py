@@ -55,6 +55,8 @@ class WeightsPanel(Redraw, can_focus=True):
         self._key: tuple | None = None
         self._cache: dict[tuple, tuple] = {}
         self._shown: tuple[int, int] = (1, 1)  # display blocks (rows, cols) of the last render
+        self._user_layer = False  # the user chose a layer since the last step: keep it
+        self._step_key: tuple | None = None
 
     # ---- data -------------------------------------------------------------------------------
     def show(self, snapshot: Snapshot) -> None:
@@ -64,10 +66,24 @@ class WeightsPanel(Redraw, can_focus=True):
         if self.cur_layer >= n:
             self.cur_layer, self.row, self.col = n - 1, 0, 0
         self._clamp()
+        if key != self._step_key:  # a new step (or the first snapshot)
+            self._step_key = key
+            self._follow(snapshot)
         if key != self._key:
             self._key = key
             self._cache.clear()
             self.redraw()
+
+    def _follow(self, s: Snapshot) -> None:
+        """Stepping through a pass, show the layer being computed, unless the user picked one
+        since the last step (theirs stays for this step; the next step follows again)."""
+        layer = s.last_layer if s.last_phase in ("forward", "backward") else None
+        if self._user_layer:
+            self._user_layer = False
+        elif layer is not None and layer != self.cur_layer:
+            self.cur_layer = layer
+            self._clamp()
+            self._post()  # Explain and Gradients follow the cursor
 
     @property
     def kind(self) -> str:
@@ -124,6 +140,7 @@ class WeightsPanel(Redraw, can_focus=True):
 
     def action_layer(self, d: int) -> None:
         old = self.cur_layer
+        self._user_layer = True
         self.cur_layer += d
         self._clamp_layer()
         if self.cur_layer != old:
