@@ -16,6 +16,7 @@ from tui.keys import KEYS
 from tui.screens.help import HelpScreen, help_text
 from tui.screens.lr_input import LrInput
 from tui.screens.scenario_picker import ScenarioPicker
+from tui.session import Session
 from tui.widgets.status_line import StatusLine
 
 SIZE = (80, 24)  # small: one panel drawn, so the keys tests stay fast
@@ -400,3 +401,29 @@ async def test_switching_to_a_scenario_without_a_map_leaves_the_map_panel() -> N
         await press(pilot, "s", *["down"] * bundled_names().index("iris"), "enter")
         assert app.session.name == "iris" and app.current_panel == 0
         assert app.focused.id == "weights"
+
+
+async def test_stepping_updates_every_panel_at_once_without_test_throttle() -> None:
+    """The run-time pacing of the panels must not delay a step: every panel shows it."""
+    app = BackpropApp(Session.open("five-classes"))  # the default pacing, not throttle=0
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        for key in ("space", "n", "n"):
+            await press(pilot, key)
+            for pid in ("weights", "outputs", "gradients", "loss", "explain", "map"):
+                assert app._panel(pid).snapshot is app.snapshot, (key, pid)
+
+
+async def test_weights_follow_the_layer_being_computed_unless_the_user_chose_one() -> None:
+    app = new_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        weights = app._panel("weights")
+        await press(pilot, "n", "n", "n")  # sample, forward L1, forward L2
+        assert weights.cur_layer == 1 and app._panel("explain").cursor[0] == 1
+        await press(pilot, "1", "greater_than_sign", "n")  # the user picks L3, then forward L3
+        assert weights.cur_layer == 2
+        await press(pilot, "less_than_sign", "n")  # picks L2; the loss unit keeps it
+        assert weights.cur_layer == 1
+        await press(pilot, "n")  # backward L3: followed again
+        assert weights.cur_layer == 2
