@@ -8,6 +8,7 @@ from app_helpers import new_app, press, settle
 from tui.app import BackpropApp
 from tui.session import Session
 
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 PHASES = {"forward": ("n", "n", "n"), "backward": ("f", "n", "n"), "update": ("space", "u")}
 
 
@@ -20,14 +21,28 @@ def keys_then_settle(*keys: str):
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@SIZES
 def test_main_screen(snap_compare, size: tuple[int, int], phase: str) -> None:
     """forward: after forward L2/3; backward: after backward L2/3; update: after two steps."""
     assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*PHASES[phase]))
 
 
-def test_help_screen(snap_compare) -> None:
-    assert snap_compare(new_app(), terminal_size=(110, 40), run_before=keys_then_settle("?"))
+@SIZES
+def test_help_screen(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle("?"))
+
+
+@SIZES
+def test_scenario_picker(snap_compare, size: tuple[int, int]) -> None:
+    """`s`: the bundled scenarios with their descriptions, the current one highlighted."""
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle("s"))
+
+
+@SIZES
+def test_lr_input(snap_compare, size: tuple[int, int]) -> None:
+    """`=`: the typed learning-rate box, with the error a bad value gets."""
+    keys = ("equals_sign", "x", "enter")
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 
 def test_decision_map_after_training(snap_compare) -> None:
