@@ -18,7 +18,8 @@ INTRO = (
     "One training iteration is split into units:\n"
     "  sample → forward L1…Ln → loss → backward Ln…L1 → update\n\n"
     "n  next unit (one layer)      space  a whole iteration\n"
-    "f  finish the forward pass    b  finish the backward pass    u  apply the update\n\n"
+    "f  finish the forward pass    b  finish the backward pass\n"
+    "u  apply the update           r  run / pause\n\n"
     "Press n to start: this panel then shows the equation just computed, with the real numbers "
     "of the unit under the weights cursor."
 )
@@ -53,6 +54,32 @@ def _fprime(name: str, z: float, a: float) -> float:
     """f'(z) of one unit, for display (the same formula the engine uses)."""
     act = ACTIVATIONS.get(name)
     return float(act.grad(np.array([z]), np.array([a]))[0]) if act else float("nan")
+
+
+def hang(text: Text, width: int) -> Text:
+    """Wrap each line at spaces to ``width``, continuation lines indented under the line's own
+    text (+4), so a long equation reads as one block instead of restarting at the margin."""
+    if width < 20:
+        return text
+    out = Text()
+    for k, line in enumerate(text.split("\n", allow_blank=True)):
+        if k:
+            out.append("\n")
+        plain = line.plain
+        indent = min(len(plain) - len(plain.lstrip(" ")) + 4, width // 3)
+        first, rest = True, line
+        while len(rest.plain) > (room := width if first else width - indent):
+            cut = rest.plain.rfind(" ", indent if first else 1, room + 1)
+            if cut <= 0:
+                cut = room  # one long word: break it
+            head, tail = rest[:cut], rest[cut:]
+            head.rstrip()  # in place
+            out.append_text(head)
+            out.append("\n" + " " * indent)
+            skip = len(tail.plain) - len(tail.plain.lstrip(" "))
+            rest, first = tail[skip:], False
+        out.append_text(rest)
+    return out
 
 
 class ExplainPanel(Redraw):
@@ -112,7 +139,7 @@ class ExplainPanel(Redraw):
     def build(self) -> Text:
         s = self.snapshot
         if s is None or s.last_phase is None:
-            return Text(INTRO)
+            return hang(Text(INTRO), self.size.width)
         tb = TextBuilder()
         tb.add(f"{s.last_unit}", "bold reverse").line(f"  step {s.step}, next: {s.next_unit}", NOTE)
         if s.diverged:
@@ -128,7 +155,7 @@ class ExplainPanel(Redraw):
             self._backward(tb, s, s.last_layer)
         elif phase == "update":
             self._update(tb, s)
-        return tb.text()
+        return hang(tb.text(), self.size.width)
 
     def _sample_text(self, tb: TextBuilder, s: Snapshot) -> None:
         size = "full batch" if s.batch_size is None else f"batch size {s.batch_size}"
@@ -255,7 +282,9 @@ class ExplainPanel(Redraw):
         old = new - du
         lr = s.lr
         if s.optimizer == "sgd" and s.momentum:
-            tb.line("Δw(t) = -lr·g + α·Δw(t-1);  w ← w + Δw(t)   (momentum)", EQ)
+            # two short lines: at 120x36 the panel is ~36 columns wide
+            tb.line("Δw(t) = -lr·g + α·Δw(t-1)  (momentum α)", EQ)
+            tb.line("w ← w + Δw(t)", EQ)
             prev = (du + lr * gv) / s.momentum
             g_, p_ = _par(fmt(gv, 5)), _par(fmt(prev, 5))
             tb.add(f"  {name}: Δw = -{fmt(lr)}·{g_} + {fmt(s.momentum)}·{p_} = ")

@@ -19,6 +19,7 @@ TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding
 VANISH = Style(color="blue", bold=True)
 EXPLODE = Style(color="red", bold=True)
 COMPUTING = Style(color="yellow", bold=True)
+ROW_PREFIX = 23  # "L1  " + two 7-wide norms + spaces + the 3-wide flag, before the sparkline
 
 
 def sci(v: float | None) -> str:
@@ -93,7 +94,7 @@ class GradientsPanel(Redraw):
         pos = np.concatenate([h[h > 0] for h in hists] + [np.zeros(0)])
         pos = pos[np.isfinite(pos)]
         lo, hi = (np.log10(pos.min()), np.log10(pos.max())) if pos.size else (0.0, 1.0)
-        spark_w = max(0, width - 35)
+        spark_w = max(0, width - ROW_PREFIX)  # every column the row's numbers leave
         tb.line(f"     ‖∂L/∂W‖ ‖∂L/∂b‖  log ‖g‖ 1e{lo:.0f}‥1e{hi:.0f}", "dim")
         for lay in s.layers:
             self._row(tb, s, lay, spark_w, lo, hi)

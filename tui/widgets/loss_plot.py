@@ -149,16 +149,31 @@ class LossPlot(Redraw):
         if self.log_y:
             f.ruler("y", "left").scale("log")
         out = Text.from_ansi(f.build().string(colorless=nc), no_wrap=True)
-        return Lines(self._legend(nc, len(ty) > 0, acc).lines + Lines.from_text(out).lines)
+        return Lines(self._legend(nc, len(ty) > 0, acc, w).lines + Lines.from_text(out).lines)
 
-    def _legend(self, nc: bool, test: bool, acc: bool) -> Lines:
+    def _legend(self, nc: bool, test: bool, acc: bool, width: int = 999) -> Lines:
+        """One line naming every series; shorter words (then no axis note) when it is narrow."""
+        wordings = (
+            ("train", "smoothed", "test", "accuracy (right)", "  (l)", 2),
+            ("train", "smoothed", "test", "acc (right)", "", 1),
+            ("train", "smooth", "test", "acc→", "", 1),
+        )
+        for words in wordings:
+            tb = self._legend_text(nc, test, acc, words)
+            if sum(seg.cell_length for seg in tb.lines[0]) <= width:
+                break
+        return tb
+
+    def _legend_text(self, nc: bool, test: bool, acc: bool, words: tuple) -> Lines:
+        train, smooth, test_w, acc_w, key, gap = words
         tb = TextBuilder()
-        items = [("train", "·" if nc else "▀", RAW), ("smoothed", "█", SMOOTH)]
+        items = [(train, "·" if nc else "▀", RAW), (smooth, "█", SMOOTH)]
         if test:
-            items.append(("test", "o" if nc else "•", TEST))
+            items.append((test_w, "o" if nc else "•", TEST))
         if acc:
-            items.append(("accuracy (right)", "+" if nc else "█", ACC))
+            items.append((acc_w, "+" if nc else "█", ACC))
         for label, glyph, colour in items:
-            tb.add(glyph, None if nc else f"color({colour})").add(f" {label}  ")
-        tb.add("log y" if self.log_y else "linear y", "dim").add("  (l)", "dim")
+            tb.add(glyph, None if nc else f"color({colour})").add(f" {label}" + " " * gap)
+        tb.add("log y" if self.log_y else "lin y" if gap == 1 else "linear y", "dim")
+        tb.add(key, "dim")
         return tb.build()

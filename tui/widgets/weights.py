@@ -175,14 +175,25 @@ class WeightsPanel(Redraw, can_focus=True):
         lay = s.layers[self.cur_layer]
         fi, fo = lay.W.shape
         tb = TextBuilder()
-        self._strip(tb, s, width)
         label_w = max(len(str(fi - 1)), 1) + 1
         avail_w = width - label_w
-        avail_h = max(1, height - 6)  # strip, header, b row, 3 info lines
         # a summarised layer uses 2-column cells: squarer blocks, half the cells to paint
         cw = next((c for c in CELL_WIDTHS if fo * c <= avail_w), 2)
         cols = min(fo, max(1, avail_w // cw))
-        rows = min(fi, avail_h)
+        # Every row of W in full beats blocks of two (an 8x8 layer at 80x24 has ~10 rows):
+        # give up the column header, then fold the three info lines into one, then move the
+        # layer strip into the border title, before summarising rows into blocks.
+        # (header, info lines, strip in the body) for each layout, roomiest first
+        layouts = ((True, 3, True), (False, 3, True), (False, 1, True), (False, 1, False))
+        for header, info, strip in layouts:
+            if fi + 1 + header + info + strip <= height:
+                break
+        else:
+            header, info, strip = layouts[0]  # blocks either way: keep everything
+        self._strip_in_title(s if not strip else None)
+        if strip:
+            self._strip(tb, s, width)
+        rows = min(fi, max(1, height - 1 - header - info - strip))
         self._shown = (rows, cols)
         Wr, Wl, br, bl, scale = self._reduced(lay, rows, cols)
         blocked = rows < fi or cols < fo
@@ -190,11 +201,14 @@ class WeightsPanel(Redraw, can_focus=True):
         cur_r = block_of(self.row, fi, rows) if self.kind == "W" else None
         cur_c = block_of(self.col, fo, cols)
         # header: column indices when they fit, else what a block stands for
-        tb.add(" " * label_w)
+        if header or blocked:
+            tb.add(" " * label_w)
         if blocked:
             er, ec = -(-fi // rows), -(-fo // cols)
             what = "max |w|" if self.summary == "maxabs" else "mean"
             tb.line(f"{fi}×{fo} in blocks of ≤{er}×{ec}, {what} (m); ±{fmt(scale, 2)}", "dim")
+        elif not header:
+            pass
         elif cw >= 3:
             tb.line("".join(str(j).rjust(cw - 1) + " " for j in range(fo))[:avail_w], "dim")
         else:
@@ -207,8 +221,24 @@ class WeightsPanel(Redraw, can_focus=True):
         tb.add("b".rjust(label_w - 1) + " ", "bold")
         heat_row(tb, br, bl, cw, nc, values, cur_c if self.kind == "b" else None)
         tb.add("\n")
-        self._info(tb, s, lay)
+        if info == 1:
+            self._info_line(tb, lay)
+        else:
+            self._info(tb, s, lay)
         return tb.build()
+
+    def _strip_in_title(self, s: Snapshot | None) -> None:
+        """The layer strip in the border title when the body has no row to spare for it."""
+        title = "Weights"
+        if s is not None:
+            lay = s.layers[self.cur_layer]
+            mark = ""
+            if s.last_layer == self.cur_layer and s.last_phase in ("forward", "backward"):
+                mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
+            fi, fo = lay.W.shape
+            title = f"Weights L{self.cur_layer + 1}/{len(s.layers)} {fi}×{fo}{mark} (< >)"
+        if self.border_title != title:
+            self.border_title = title
 
     def _strip(self, tb: TextBuilder, s: Snapshot, width: int) -> None:
         computing = s.last_layer if s.last_phase in ("forward", "backward") else None
@@ -231,6 +261,24 @@ class WeightsPanel(Redraw, can_focus=True):
             tb.add(label, style)
             used += len(label)
         tb.add("\n")
+
+    def _info_line(self, tb: TextBuilder, lay: LayerSnap) -> None:
+        """The cursor's weight, gradient and last update on one line (tight heights)."""
+        j = self.col
+        if self.kind == "b":
+            name, val = f"b[{j}]", lay.b[j]
+            g = None if lay.db is None else lay.db[j]
+            u = None if lay.ub is None else lay.ub[j]
+        else:
+            i = self.row
+            name, val = f"W[{i},{j}]", lay.W[i, j]
+            g = None if lay.dW is None else lay.dW[i, j]
+            if g is not None and lay.reg_dW is not None:
+                g = g + lay.reg_dW[i, j]
+            u = None if lay.uW is None else lay.uW[i, j]
+        tb.add(f"{name} = {fmt_exact(val)}", "bold")
+        tb.add(f"  ∂L/∂w = {fmt(g, 5)}" if g is not None else "  ∂L/∂w: not yet", None)
+        tb.add(f"  last Δ = {fmt(u, 5)}" if u is not None else "", None)
 
     def _info(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap) -> None:
         L = f"L{lay.index + 1}"
