@@ -14,15 +14,34 @@ from .redraw import Redraw
 MAX_TERMS = 4  # dot-product terms written out before "…"
 EQ, NUM, NOTE = "bold", "cyan", "dim"
 
-INTRO = (
+INTRO_HEAD = (
     "One training iteration is split into units:\n"
     "  sample → forward L1…Ln → loss → backward Ln…L1 → update\n\n"
-    "n  next unit (one layer)      space  a whole iteration\n"
-    "f  finish the forward pass    b  finish the backward pass\n"
-    "u  apply the update           r  run / pause\n\n"
-    "Press n to start: this panel then shows the equation just computed, with the real numbers "
-    "of the unit under the weights cursor."
 )
+INTRO_KEYS = (
+    ("n", "next unit (one layer)"),
+    ("space", "a whole iteration"),
+    ("f", "finish the forward pass"),
+    ("b", "finish the backward pass"),
+    ("u", "apply the update"),
+    ("r", "run / pause"),
+)
+INTRO_TAIL = (
+    "\n\nPress n to start: this panel then shows the equation just computed, with the real "
+    "numbers of the unit under the weights cursor."
+)
+
+
+def intro(width: int) -> str:
+    """The keys in two columns when they fit side by side, else one per line."""
+    cells = [f"{k:<6} {what}" for k, what in INTRO_KEYS]
+    col = max(map(len, cells)) + 3
+    if width >= 2 * col:
+        pairs = zip(cells[::2], cells[1::2], strict=True)
+        keys = "\n".join(a.ljust(col) + b for a, b in pairs)
+    else:
+        keys = "\n".join(cells)
+    return INTRO_HEAD + keys + INTRO_TAIL
 
 
 def terms(a: np.ndarray, w: np.ndarray) -> str:
@@ -133,13 +152,15 @@ class ExplainPanel(Redraw):
             c = int(y)
             name = s.class_names[c] if s.class_names and c < len(s.class_names) else str(c)
             return f"{c} ({name})"
+        if np.size(y) == 1:  # one regression target: a number, not a list
+            return fmt(float(np.ravel(y)[0]), 4)
         return "[" + ", ".join(fmt(v, 3) for v in np.ravel(y)) + "]"
 
     # ---- drawing ------------------------------------------------------------------------------
     def build(self) -> Text:
         s = self.snapshot
         if s is None or s.last_phase is None:
-            return hang(Text(INTRO), self.size.width)
+            return hang(Text(intro(self.size.width)), self.size.width)
         tb = TextBuilder()
         tb.add(f"{s.last_unit}", "bold reverse").line(f"  step {s.step}, next: {s.next_unit}", NOTE)
         if s.diverged:
@@ -199,17 +220,39 @@ class ExplainPanel(Redraw):
             tb.add(f"  L = -log p_c = -log {fmt(out[n, c], 5)} = ").line(fmt(psl[n], 6), NUM)
             tb.line("  the smaller the probability of the true class, the larger the loss.", NOTE)
         elif s.loss_name == "binary_cross_entropy":
-            tb.line("  L = -[t log y + (1-t) log(1-y)]")
-            tb.add(f"    y = {fmt(out[n, 0], 5)}  L = ").line(fmt(psl[n], 6), NUM)
+            t = self._target(s, n)
+            tb.line("  L = -[t·log ŷ + (1-t)·log(1-ŷ)]")
+            tb.add(f"    ŷ = {fmt(out[n, 0], 5)}, t = {fmt(t, 3)}:  L = ").line(fmt(psl[n], 6), NUM)
         else:
-            tb.line("  L = ½ Σ_k (ŷ_k - t_k)²")
-            tb.add(f"    ŷ = {fmt(out[n, 0], 5)}  L = ").line(fmt(psl[n], 6), NUM)
+            t = self._target(s, n)
+            if out.shape[1] == 1 and t is not None:
+                d = float(out[n, 0]) - t
+                tb.line("  L = ½·(ŷ - t)²   (squared error)")
+                yh, tt, dd = fmt(out[n, 0], 5), _par(fmt(t, 5)), _par(fmt(d, 5))
+                tb.add(f"    = ½·({yh} - {tt})² = ½·{dd}² = ")
+                tb.line(fmt(psl[n], 6), NUM)
+            else:
+                tb.line("  L = ½ Σ_k (ŷ_k - t_k)²   (squared error)")
+                tb.add(f"    ŷ = {fmt(out[n, 0], 5)}…  L = ").line(fmt(psl[n], 6), NUM)
         tb.add(f"Batch loss ({s.reduction} over {s.batch_rows}) = ").line(fmt(s.loss, 6), NUM)
         if s.reg_loss:
             tb.line(f"  + regularisation {fmt(s.reg_loss, 5)}")
-        tb.line(
-            "Next, backward starts from δ_L = ∂L/∂z_L (= ŷ - y for softmax + cross-entropy).", NOTE
-        )
+        if s.loss_name == "mse":
+            out_act = s.layers[-1].activation if s.layers else ""
+            why = " (linear output: f' = 1)" if out_act == "linear" else ""
+            tb.line(f"Next, backward starts from δ_L = (ŷ - t)·f'(z_L){why}.", NOTE)
+        else:
+            tb.line(
+                "Next, backward starts from δ_L = ∂L/∂z_L = ŷ - y (the output's derivative "
+                "cancels).",
+                NOTE,
+            )
+
+    def _target(self, s: Snapshot, n: int) -> float | None:
+        """The first target value of sample ``n`` (regression, or a 0/1 label)."""
+        if s.y is None:
+            return None
+        return float(np.ravel(s.y[n])[0])
 
     def _backward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
         lay = s.layers[k]
@@ -254,7 +297,8 @@ class ExplainPanel(Redraw):
         tb.line(f"∂L/∂W{k + 1} = {src}ᵀ·δ{k + 1}: each weight sums a_i·δ_j over the batch.", EQ)
         a_in = self._a_prev(s, k)
         if a_in is not None and lay.delta is not None:
-            tb.add(f"  W[{i},{j}]: this sample adds {fmt(a_in[i], 4)}·{fmt(lay.delta[n, j], 4)}")
+            a_i, d_j = _par(fmt(a_in[i], 4)), _par(fmt(lay.delta[n, j], 4))
+            tb.add(f"  W[{i},{j}]: this sample adds {a_i}·{d_j}")
             tb.line(f" = {fmt(a_in[i] * lay.delta[n, j], 4)}")
         tb.add(f"  ∂L/∂W[{i},{j}] = Σ over {s.batch_rows} samples = ").line(
             fmt(lay.dW[i, j], 6), NUM

@@ -81,9 +81,15 @@ class GradientsPanel(Redraw):
         focus = s.last_layer if backward else min(self.cur_layer, len(s.layers) - 1)
         lay = s.layers[focus]
         if backward and lay.delta is not None and left >= 6:
-            self._matrix(tb, lay.dW, f"∂L/∂W L{focus + 1}", width, (left - 2) // 2, nc)
+            # dW in full when it fits beside at least a third for the batch's deltas
+            body = left - 2
+            w_rows = lay.dW.shape[0] if lay.dW is not None else body // 2
+            w_rows = max(1, min(w_rows, body - max(2, body // 3)))
+            self._matrix(tb, lay.dW, f"∂L/∂W L{focus + 1}", width, w_rows, nc)
             title = f"δ L{focus + 1} = ∂L/∂z just computed (rows: samples)"
-            self._matrix(tb, lay.delta, title, width, left - 2 - (left - 2) // 2, nc, True)
+            if len(title) + 30 > width:
+                title = f"δ L{focus + 1} = ∂L/∂z per sample"
+            self._matrix(tb, lay.delta, title, width, body - w_rows, nc, True)
         elif left >= 3:
             self._matrix(tb, lay.dW, f"∂L/∂W L{focus + 1}", width, left - 1, nc)
         return tb.build()
@@ -95,7 +101,10 @@ class GradientsPanel(Redraw):
         pos = pos[np.isfinite(pos)]
         lo, hi = (np.log10(pos.min()), np.log10(pos.max())) if pos.size else (0.0, 1.0)
         spark_w = max(0, width - ROW_PREFIX)  # every column the row's numbers leave
-        tb.line(f"     ‖∂L/∂W‖ ‖∂L/∂b‖  log ‖g‖ 1e{lo:.0f}‥1e{hi:.0f}", "dim")
+        decades = f"1e{math.floor(lo)}‥1e{math.ceil(hi)}"  # floor/ceil: never "1e-0"
+        head = "     ‖∂L/∂W‖ ‖∂L/∂b‖".ljust(ROW_PREFIX)
+        label = f"log ‖g‖ {decades}" if len(head) + 8 + len(decades) <= width else decades
+        tb.line(head + label, "dim")
         for lay in s.layers:
             self._row(tb, s, lay, spark_w, lo, hi)
         return 1 + len(s.layers)

@@ -94,8 +94,8 @@ class OutputsPanel(Redraw, can_focus=True):
         width = max(self.size.width, 30)
         shown = f"first {n} of {s.batch_rows}" if n < s.batch_rows else f"{n}"
         tb.add(f"sample {i + 1}/{shown}", "bold").add("  (↑/↓ or j/k)", "dim")
-        if s.X is not None and s.X.shape[1] <= 4:
-            x = "x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]"
+        x = "" if s.X is None else "x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]"
+        if x and len(x) <= width:  # the whole input or none of it (64 pixels do not fit)
             # on the same line when it fits, else on its own (a cut-off input misleads)
             tb.add("  " if len(f"sample {i + 1}/{shown}  (↑/↓ or j/k)  {x}") <= width else "\n")
             tb.add(x)
@@ -120,6 +120,9 @@ class OutputsPanel(Redraw, can_focus=True):
         # "Lc " name " " bar " 0.000" " ◀ predicted": 22 cells besides the name and the bar
         bw = max(4, width - lw - 22)
         pred = int(np.argmax(probs))
+        if out.shape[0] == 1:  # one output unit: say what the two bars are made of
+            cut = "0" if s.activations[-1] == "tanh" else "0.5"
+            tb.line(f"one output unit ŷ = {fmt(out[0], 5)}: class 1 when ŷ > {cut}", "dim")
         rows = max(1, self.size.height - 4)
         order = range(k) if k <= rows else np.argsort(-probs)[:rows]
         for c in order:
@@ -145,7 +148,10 @@ class OutputsPanel(Redraw, can_focus=True):
             tb.add("loss: after the loss unit", "dim")
             return
         if s.loss_name == "cross_entropy" and true is not None:
-            tb.line(f"loss = -log p_Lc = -log {fmt(probs[true], 4)} = {fmt(psl[i], 5)}")
+            p, loss = fmt(probs[true], 4), fmt(psl[i], 5)
+            full = f"loss = -log p_Lc = -log {p} = {loss}"
+            # a cut-off line would show a rounded loss as if it were the value
+            tb.line(full if len(full) <= self.size.width else f"loss = -log {p} = {loss}")
         else:
             tb.line(f"loss ({s.loss_name}) = {fmt(psl[i], 5)}")
         if s.loss is not None:  # its own line: cut off, the sample's loss would read wrong

@@ -189,7 +189,10 @@ class WeightsPanel(Redraw, can_focus=True):
             if fi + 1 + header + info + strip <= height:
                 break
         else:
-            header, info, strip = layouts[0]  # blocks either way: keep everything
+            # blocks either way: keep everything when that leaves 16 rows of blocks, else
+            # trade the strip and two info lines for rows (at 80x24: 7 rows of 16, not 4)
+            roomy = height - 6 >= 16
+            header, info, strip = layouts[0] if roomy else (True, 1, False)
         self._strip_in_title(s if not strip else None)
         if strip:
             self._strip(tb, s, width)
@@ -241,25 +244,45 @@ class WeightsPanel(Redraw, can_focus=True):
             self.border_title = title
 
     def _strip(self, tb: TextBuilder, s: Snapshot, width: int) -> None:
+        """Every layer on one line: with shapes when they fit, else shapes only for the
+        cursor's layer, else a window of layers around it (never silently dropping layers)."""
         computing = s.last_layer if s.last_phase in ("forward", "backward") else None
-        used = 0
-        for lay in s.layers:
-            i = lay.index
-            fi, fo = lay.W.shape
-            mark = ""
-            if i == computing:
-                mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
-            elif s.last_phase == "update":
-                mark = " ◀upd"
-            label = f"L{i + 1} {fi}×{fo}{mark}"
-            label = f"[{label}]" if i == self.cur_layer else f" {label} "
-            if used + len(label) > width:
+        update = s.last_phase == "update"
+        pieces = []
+        for short in (False, True):
+            pieces = []
+            for lay in s.layers:
+                i = lay.index
+                fi, fo = lay.W.shape
+                mark = ""
+                if i == computing:
+                    mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
+                elif update and not short:
+                    mark = " ◀upd"
+                cur = i == self.cur_layer
+                label = f"L{i + 1}" if short and not cur else f"L{i + 1} {fi}×{fo}"
+                label = f"[{label}{mark}]" if cur else f" {label}{mark} "
+                style = Style(bold=True, reverse=True) if cur else Style(dim=True)
+                pieces.append((label, style + COMPUTING if mark else style))
+            if sum(len(p[0]) for p in pieces) <= width:
                 break
-            style = Style(bold=True, reverse=True) if i == self.cur_layer else Style(dim=True)
-            if mark:
-                style = style + COMPUTING
+        lo, hi = self.cur_layer, self.cur_layer + 1
+        total = len(pieces[lo][0])
+        while True:  # widen the window around the cursor's layer while it fits
+            grown = False
+            for k in (hi, lo - 1):
+                if 0 <= k < len(pieces) and total + len(pieces[k][0]) + 2 <= width:
+                    total += len(pieces[k][0])
+                    lo, hi = min(lo, k), max(hi, k + 1)
+                    grown = True
+            if not grown:
+                break
+        if lo > 0:
+            tb.add("…", "dim")
+        for label, style in pieces[lo:hi]:
             tb.add(label, style)
-            used += len(label)
+        if hi < len(pieces):
+            tb.add("…", "dim")
         tb.add("\n")
 
     def _info_line(self, tb: TextBuilder, lay: LayerSnap) -> None:
@@ -281,6 +304,8 @@ class WeightsPanel(Redraw, can_focus=True):
         tb.add(f"  last Δ = {fmt(u, 5)}" if u is not None else "", None)
 
     def _info(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap) -> None:
+        """Three lines on the cursor's weight; each the longest wording that fits the width."""
+        width = max(self.size.width, 20)
         L = f"L{lay.index + 1}"
         j = self.col
         if self.kind == "b":
@@ -296,14 +321,43 @@ class WeightsPanel(Redraw, can_focus=True):
             reg = None if lay.reg_dW is None else lay.reg_dW[i, j]
             u = None if lay.uW is None else lay.uW[i, j]
             where = f"input {i} → unit {j}"
-        tb.add(f"{L} {name}", "bold").line(f" ({where}) = {fmt_exact(val)}")
+
+        def fit(*wordings: str) -> str:
+            return next((w for w in wordings if len(w) <= width), wordings[-1])
+
+        head = f"{L} {name}"
+        tb.add(head, "bold").line(
+            fit(f" ({where}) = {fmt_exact(val)}", f" = {fmt_exact(val)}", f" = {fmt(val, 5)}")
+        )
         if g is None:
-            tb.line(f"∂L/∂{name} not computed yet (backward {L} comes later)", "dim")
+            tb.line(
+                fit(
+                    f"∂L/∂{name} not computed yet (backward {L} comes later)",
+                    f"∂L/∂w: not yet (after backward {L})",
+                    "∂L/∂w: not yet",
+                ),
+                "dim",
+            )
         elif reg is not None and np.any(reg):
-            tb.line(f"∂L/∂{name} = {fmt(g + reg, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}")
+            tb.line(
+                fit(
+                    f"∂L/∂{name} = {fmt(g + reg, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}",
+                    f"∂L/∂w = {fmt(g + reg, 4)} = {fmt(g, 4)} + reg {fmt(reg, 3)}",
+                    f"∂L/∂w = {fmt(g + reg, 6)} (with reg)",
+                )
+            )
         else:
-            tb.line(f"∂L/∂{name} = {fmt(g, 6)}")
+            tb.line(fit(f"∂L/∂{name} = {fmt(g, 6)}", f"∂L/∂w = {fmt(g, 6)}"))
         if u is None:
-            tb.add("last update: none yet (after the update unit)", "dim")
+            tb.add(
+                fit("last update: none yet (after the update unit)", "last update: none yet"),
+                "dim",
+            )
         else:
-            tb.add(f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})")
+            tb.add(
+                fit(
+                    f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})",
+                    f"last Δ = {fmt(u, 5)} (was {fmt(val - u, 6)})",
+                    f"last Δ = {fmt(u, 6)}",
+                )
+            )
