@@ -128,6 +128,11 @@ class BackpropApp(EngineController):
             self._enqueue("show")
 
     def _panels_ready(self) -> None:
+        # the panels are imported by now, numpy with them (not before the first paint)
+        from .widgets.palette import use_standard_colours
+
+        # headless (tests, benchmarks) renders SVG in full colour whatever TERM says
+        use_standard_colours(self.console.color_system == "standard" and not self.is_headless)
         self._set_panel(self.current_panel)
 
     # ---- messages --------------------------------------------------------------------------

@@ -57,9 +57,38 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[in
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
+# In 16 colours the RGB scale degrades unevenly: a mid blue lands on grey while a mid red
+# is already red, so negative weights vanished. There, levels use the terminal's own colours:
+# |k| <= 1 grey, 2-4 bright blue / red, 5-8 blue / red.
+_STANDARD = {"on": False}
+
+
+def use_standard_colours(on: bool) -> None:
+    """Set by the app when the terminal has 16 colours (Textual's console: 'standard')."""
+    if _STANDARD["on"] != on:
+        _STANDARD["on"] = on
+        level_styles.cache_clear()
+        level_fg_styles.cache_clear()
+
+
+def _standard_level(k: int) -> Style:
+    # RGB values of Rich's 16-colour palette, so the downgrade lands on exactly these (named
+    # ANSI colours go through Textual's theme first and came out magenta)
+    black, white = Color.from_rgb(0, 0, 0), Color.from_rgb(255, 255, 255)
+    if abs(k) <= 1:
+        return Style(color=black, bgcolor=Color.from_rgb(170, 170, 170))
+    if abs(k) <= 4:
+        rgb = (85, 85, 255) if k < 0 else (255, 85, 85)
+        return Style(color=black, bgcolor=Color.from_rgb(*rgb))
+    rgb = (0, 0, 170) if k < 0 else (170, 0, 0)
+    return Style(color=white, bgcolor=Color.from_rgb(*rgb))
+
+
 @lru_cache(maxsize=1)
 def level_styles() -> tuple[Style, ...]:
     """Background styles for levels -STEPS..STEPS (index 0..2*STEPS), text in a readable colour."""
+    if _STANDARD["on"]:
+        return tuple(_standard_level(k) for k in range(-STEPS, STEPS + 1))
     out = []
     for k in range(-STEPS, STEPS + 1):
         end = NEG_RGB if k < 0 else POS_RGB
@@ -120,13 +149,17 @@ def fit_number(v: float, width: int) -> str:
     if not math.isfinite(v):
         s = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
         return s.rjust(width) if len(s) <= width else ""
+    v = v + 0.0  # -0.0 (a ReLU's zero gradient) prints as 0
     for prec in (3, 2, 1, 0):
         s = f"{v:.{prec}f}"
         if s.startswith("0.") or s.startswith("-0."):
             s = s.replace("0.", ".", 1)  # '.12' reads fine and saves a column
-        if len(s) <= width and (prec == 0 or float(s) != 0 or v == 0):
+        if len(s) <= width and (float(s) != 0 or v == 0):
             return s.rjust(width)
     s = f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
+    if len(s) <= width:  # a tiny gradient reads '4e-5', not '0'
+        return s.rjust(width)
+    s = f"{v:.0f}"  # '0' / '-0': small, with its sign (the colour or shade says how small)
     return s.rjust(width) if len(s) <= width else ""
 
 
