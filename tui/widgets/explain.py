@@ -151,7 +151,7 @@ class ExplainPanel(Redraw):
         if np.ndim(y) == 0:
             c = int(y)
             name = s.class_names[c] if s.class_names and c < len(s.class_names) else str(c)
-            return f"{c} ({name})"
+            return str(c) if name == str(c) else f"{c} ({name})"  # digits: not "2 (2)"
         if np.size(y) == 1:  # one regression target: a number, not a list
             return fmt(float(np.ravel(y)[0]), 4)
         return "[" + ", ".join(fmt(v, 3) for v in np.ravel(y)) + "]"

@@ -124,7 +124,9 @@ class OutputsPanel(Redraw, can_focus=True):
             cut = "0" if s.activations[-1] == "tanh" else "0.5"
             tb.line(f"one output unit ŷ = {fmt(out[0], 5)}: class 1 when ŷ > {cut}", "dim")
         rows = max(1, self.size.height - 4)
-        order = range(k) if k <= rows else np.argsort(-probs)[:rows]
+        order = list(range(k)) if k <= rows else [int(c) for c in np.argsort(-probs)[:rows]]
+        if true is not None and true not in order:  # the true class (Lc) always shows
+            order[-1] = true
         for c in order:
             c = int(c)
             is_true, is_pred = c == true, c == pred
