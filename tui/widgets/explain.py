@@ -129,6 +129,10 @@ class ExplainPanel(Redraw):
         self.sample = index
         self.redraw()
 
+    def _set_title(self, title: str) -> None:
+        if self.border_title != title:
+            self.border_title = title
+
     # ---- helpers ------------------------------------------------------------------------------
     def _unit(self, lay: LayerSnap) -> tuple[int, int]:
         """(i, j) of the cursor clamped into ``lay``: the unit j and incoming weight i shown."""
@@ -159,10 +163,18 @@ class ExplainPanel(Redraw):
     # ---- drawing ------------------------------------------------------------------------------
     def build(self) -> Text:
         s = self.snapshot
+        short = 0 < self.size.height < 8  # 80x24: six rows, the equations need every one
+        title = "Explain"
         if s is None or s.last_phase is None:
+            self._set_title(title)
             return hang(Text(intro(self.size.width)), self.size.width)
         tb = TextBuilder()
-        tb.add(f"{s.last_unit}", "bold reverse").line(f"  step {s.step}, next: {s.next_unit}", NOTE)
+        if short:  # what was computed and what comes next go to the border instead
+            title = f"Explain: {s.last_unit} (step {s.step}, next {s.next_unit})"
+        else:
+            tb.add(f"{s.last_unit}", "bold reverse")
+            tb.line(f"  step {s.step}, next: {s.next_unit}", NOTE)
+        self._set_title(title)
         if s.diverged:
             tb.line(s.diverged, "bold red")
         phase = s.last_phase
