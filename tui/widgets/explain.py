@@ -298,7 +298,15 @@ class ExplainPanel(Redraw):
         if out is not None and s.y is not None:
             yv = s.y[n]
             t = float(j == int(yv)) if np.ndim(yv) == 0 else float(np.ravel(yv)[j])
-            tb.add(f"  unit j={j}, sample {n + 1}: ({fmt(out[n, j], 5)} - {fmt(t, 3)}){per} = ")
+            diff = f"({fmt(out[n, j], 5)} - {_par(fmt(t, 3))})"
+            if s.loss_name == "mse" and lay.z is not None and lay.a is not None:
+                # the chain rule's f'(z) is part of the number: show it, or the sum is wrong
+                _, fd = act_text(lay.activation)
+                fp = _fprime(lay.activation, float(lay.z[n, j]), float(lay.a[n, j]))
+                val = f" = {fmt(fp, 5)}" if fd != fmt(fp, 5) else f"  ({lay.activation} output)"
+                tb.line(f"  f'(z) = {fd}{val}")
+                diff = f"{diff}·{_par(fmt(fp, 5))}"
+            tb.add(f"  unit j={j}, sample {n + 1}: {diff}{per} = ")
             tb.line(fmt(lay.delta[n, j], 6), NUM)
 
     def _grad(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, i: int, j: int, n: int) -> None:
