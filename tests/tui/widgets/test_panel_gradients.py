@@ -34,3 +34,11 @@ def test_sparkline_is_log_scale() -> None:
     # a gradient vanishing over six decades climbs down the whole range, not just the first step
     line = sparkline(np.logspace(0, -6, 7), 7, -6.0, 0.0)
     assert line == "█▇▆▅▃▂▁"
+
+
+def test_fit_number_never_shows_a_tiny_value_as_zero() -> None:
+    from tui.widgets.palette import fit_number
+
+    assert fit_number(4.2e-5, 5).strip() == "4e-5"
+    assert fit_number(-0.0, 5).strip() == ".000"
+    assert fit_number(-0.004, 3).strip() == "-0"  # no room: the sign stays

@@ -72,3 +72,20 @@ def test_block_reduce_matches_loops() -> None:
     m = block_reduce(a, 5, 4, "maxabs")
     blk = a[0:7, 0:2]
     assert m[0, 0] == blk.flat[np.argmax(np.abs(blk))]
+
+
+async def test_small_layer_in_full_when_short(five_backward) -> None:
+    """10 rows (the 80x24 layout): an 8x8 layer shows all 8 rows with values, not blocks; the
+    strip moves to the title and the cursor's numbers fold into one line."""
+    app = PanelApp(WeightsPanel(), five_backward)
+    async with app.run_test(size=(80, 12)) as pilot:  # border 2 + 10 rows
+        p = app.panel
+        p.set_cursor(1, 0, 0)
+        await pilot.pause()
+        text = p.render().plain
+        assert "blocks" not in text
+        lay = five_backward.layers[1]
+        rows = [line for line in text.splitlines() if line[:2].strip().isdigit()]
+        assert len(rows) == 8
+        assert f"W[0,0] = {fmt_exact(lay.W[0, 0])}" in text
+        assert p.border_title.startswith("Weights L2/3 8×8")
