@@ -69,6 +69,7 @@ class Stepper:
         self._eval_due = self.eval_every
         self._units = self._make_units(net.n_layers)
         self._k = 0  # units done in the current iteration; len(units) means complete
+        self._epoch_before = 0
         self.it = self._fresh_state()
         self._started: Saved | None = None
         self.initial_params = net.params.copy()
@@ -111,7 +112,10 @@ class Stepper:
 
     @property
     def epoch(self) -> int:
-        """Completed passes over the training set."""
+        """Completed passes over the training set; an epoch whose last batch is drawn but not yet
+        trained on is not complete until that iteration's update."""
+        if not self.at_boundary:
+            return self._epoch_before
         return self.batcher.epoch
 
     @property
@@ -311,6 +315,7 @@ class Stepper:
         self.opt.bind(self.net)
         self._started = self._save()
         it = self._fresh_state()
+        self._epoch_before = self.batcher.epoch
         idx = self.batcher.next()
         it.batch_idx = idx
         it.X = self.X if idx is None else self.X[idx]

@@ -320,3 +320,24 @@ def test_stepper_input_validation() -> None:
         Stepper(net, SGD(), X, y, task="ranking")
     with pytest.raises(ValueError, match="eval_every"):
         Stepper(net, SGD(), X, y, eval_every=0)
+
+
+def test_epoch_counts_only_after_the_update_of_its_last_batch() -> None:
+    """A full-batch iteration is not a completed epoch until its update has been applied."""
+    import numpy as np
+
+    from engine import SGD, Network, Stepper
+
+    X = np.eye(4)
+    y = np.array([0, 1, 0, 1])
+    st = Stepper(Network.from_sizes([4, 3, 2], seed=0), SGD(lr=0.1), X, y, batch_size=None)
+    st.step_unit()  # sample: the whole set is drawn
+    assert st.epoch == 0
+    assert st.step_iteration()
+    assert st.epoch == 1
+    mini = Stepper(Network.from_sizes([4, 3, 2], seed=0), SGD(lr=0.1), X, y, batch_size=2)
+    mini.step_iteration()
+    mini.step_unit()  # the second (last) batch of the epoch is drawn
+    assert mini.epoch == 0
+    mini.step_iteration()
+    assert mini.epoch == 1
