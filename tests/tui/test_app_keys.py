@@ -40,7 +40,7 @@ async def test_startup_shows_status_words() -> None:
             "five-classes",
             "step 0",
             "epoch 0",
-            "lr 0.1",
+            "lr 0.05",
             "batch 16",
             "train loss",
             "test acc",
@@ -129,10 +129,10 @@ async def test_plus_minus_walk_the_ladder() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "+")
-        assert app.session.stepper.lr == 0.2 and "lr 0.2" in status_text(app)
+        assert app.session.stepper.lr == 0.1 and "lr 0.1" in status_text(app)
         await press(pilot, "-", "-")
-        assert app.session.stepper.lr == 0.05
-        for _ in range(8):  # 0.05 -> 10 is 7 rungs; one more stays at the top
+        assert app.session.stepper.lr == 0.02
+        for _ in range(9):  # 0.02 -> 10 is 8 rungs; one more stays at the top
             await pilot.press("+")
         await settle(pilot)
         assert app.session.stepper.lr == 10.0
@@ -143,10 +143,10 @@ async def test_lr_change_mid_iteration_is_pending() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "f", "+")
         st = app.session.stepper
-        assert st.lr == 0.1 and st.pending == {"lr": 0.2}
-        assert "lr 0.2 from next step" in status_text(app)
+        assert st.lr == 0.05 and st.pending == {"lr": 0.1}
+        assert "lr 0.1 from next step" in status_text(app)
         await press(pilot, "u", "n")
-        assert st.lr == 0.2 and not st.pending
+        assert st.lr == 0.1 and not st.pending
         assert "from next step" not in status_text(app)
 
 
