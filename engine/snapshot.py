@@ -193,7 +193,7 @@ def take_snapshot(
         last_phase=None if last is None else last.phase.value,
         last_layer=None if last is None else last.layer,
         next_unit=st.next_unit.label(net.n_layers),
-        lr=it.lr if not st.at_boundary or st.position else st.lr,
+        lr=st.lr if st.at_boundary else it.lr,  # a finished iteration: what the next one uses
         batch_size=st.batch_size,
         batch_rows=int(it.batch_size or st.batcher.effective_batch_size),
         momentum=getattr(st.opt, "momentum", None),

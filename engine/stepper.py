@@ -232,6 +232,7 @@ class Stepper:
         if not self.at_boundary and self._started is not None:
             self._restore(self._started)
             self._started = None
+            self._apply_pending()
             return True
         saved = self._undo.pop()
         if saved is None:
@@ -407,6 +408,8 @@ class Stepper:
             self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
             self._started = None
         self._maybe_eval()
+        # back at a boundary: changes held during the iteration are in force from now on
+        self._apply_pending()
 
     # ---- fast path ------------------------------------------------------------------------
     def run(self, n: int, should_stop: object = None) -> RunResult:

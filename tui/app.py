@@ -312,6 +312,11 @@ class BackpropApp(EngineController):
             if hasattr(plot, "log_y"):
                 plot.log_y = not plot.log_y
 
+    def action_toggle_accuracy(self) -> None:
+        for plot in self.screen_stack[0].query("#loss"):
+            if hasattr(plot, "show_accuracy"):
+                plot.show_accuracy = not plot.show_accuracy
+
     def action_next_panel(self) -> None:
         self._cycle_panel(1)
 

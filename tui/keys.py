@@ -75,7 +75,7 @@ KEYS: tuple[Key, ...] = (
         "lr_up",
         "lr+",
         "Learning rate up",
-        "learning rate up the 1-2-5 ladder (0.001 0.002 0.005 0.01 ... 10)",
+        "learning rate up the 1-2-5 ladder (0.00001 ... 0.001 0.002 0.005 0.01 ... 10)",
         "lr",
     ),
     Key("-", "lr_down", "lr-", "Learning rate down", "learning rate down the 1-2-5 ladder", "lr"),
@@ -99,6 +99,14 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("s", "pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
     Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),
+    Key(
+        "a",
+        "toggle_accuracy",
+        "accuracy",
+        "Toggle accuracy",
+        "loss plot: show or hide the accuracy curves",
+        show=False,
+    ),
     Key(
         "tab",
         "next_panel",

@@ -166,10 +166,10 @@ def test_change_mid_iteration_is_pending_until_the_next_iteration() -> None:
     # the iteration in progress ran with the old values: identical to an untouched stepper
     ref.step_iteration()
     np.testing.assert_array_equal(st.net.params, ref.net.params)
-    assert st.pending == {"lr": 0.5, "batch_size": 3}
-    st.step_unit()  # sample of the next iteration applies them
-    assert st.pending == {}
-    assert st.it.lr == 0.5 and st.it.batch_size == 3 and st.lr == 0.5
+    # back at a boundary, the held changes are in force (and the state shows them)
+    assert st.pending == {} and st.lr == 0.5 and st.batch_size == 3
+    st.step_unit()  # the next iteration's sample uses them
+    assert st.it.lr == 0.5 and st.it.batch_size == 3
     st.step_iteration()
     ref.set_lr(0.5)
     ref.set_batch_size(3)
@@ -341,3 +341,20 @@ def test_epoch_counts_only_after_the_update_of_its_last_batch() -> None:
     assert mini.epoch == 0
     mini.step_iteration()
     assert mini.epoch == 1
+
+
+def test_snapshot_lr_is_the_one_in_force() -> None:
+    """Mid-iteration the snapshot shows the iteration's lr; once it is finished, the next one's."""
+    import numpy as np
+
+    from engine import SGD, Network, Stepper
+    from engine.snapshot import take_snapshot
+
+    st = Stepper(Network.from_sizes([2, 3, 2], seed=0), SGD(lr=0.1), np.eye(2), np.array([0, 1]))
+    st.step_unit()
+    st.set_lr(0.2)
+    assert take_snapshot(st).lr == 0.1 and st.pending == {"lr": 0.2}
+    st.step_iteration()
+    assert take_snapshot(st).lr == 0.2
+    st.set_lr(0.5)  # between iterations: in force at once
+    assert take_snapshot(st).lr == 0.5 and not st.pending

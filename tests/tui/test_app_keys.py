@@ -43,7 +43,7 @@ async def test_startup_shows_status_words() -> None:
             "lr 0.05",
             "batch 16",
             "train loss",
-            "test acc",
+            "test accuracy",
             "paused",
         ):
             assert word in text, word
@@ -427,3 +427,24 @@ async def test_weights_follow_the_layer_being_computed_unless_the_user_chose_one
         assert weights.cur_layer == 1
         await press(pilot, "n")  # backward L3: followed again
         assert weights.cur_layer == 2
+
+
+async def test_a_toggles_accuracy_on_the_loss_plot() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot = app.screen_stack[0].query_one("#loss")
+        assert plot.show_accuracy is True
+        await press(pilot, "a")
+        assert plot.show_accuracy is False
+        await press(pilot, "a")
+        assert plot.show_accuracy is True
+
+
+async def test_lr_change_after_a_finished_iteration_shows_at_once() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "space", "+")
+        st = app.session.stepper
+        assert st.lr == 0.1 and not st.pending and app.snapshot.lr == 0.1
+        assert "lr 0.1" in status_text(app) and "from next step" not in status_text(app)

@@ -50,9 +50,9 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
     parts.append((f"train loss {_num(ev.get('train_loss'))}", ""))
     if snap.task == "classification":
         if ev.get("test_accuracy") is not None:
-            parts.append((f"test acc {100 * ev['test_accuracy']:.1f}%", ""))
+            parts.append((f"test accuracy {100 * ev['test_accuracy']:.1f}%", ""))
         elif ev.get("train_accuracy") is not None:
-            parts.append((f"train acc {100 * ev['train_accuracy']:.1f}% (no test set)", ""))
+            parts.append((f"train accuracy {100 * ev['train_accuracy']:.1f}% (no test set)", ""))
     elif ev.get("test_loss") is not None:
         parts.append((f"test loss {_num(ev['test_loss'])}", ""))
     parts.append(("RUNNING" if running else "paused", "reverse bold" if running else "dim"))

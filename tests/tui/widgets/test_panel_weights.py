@@ -89,3 +89,24 @@ async def test_small_layer_in_full_when_short(five_backward) -> None:
         assert len(rows) == 8
         assert f"W[0,0] = {fmt_exact(lay.W[0, 0])}" in text
         assert p.border_title.startswith("Weights L2/3 8×8")
+
+
+def test_sixteen_colour_scale_is_symmetric() -> None:
+    """With 16 colours, a weight and its negative get the same strength of blue and of red."""
+    from rich.color import ColorType
+
+    from tui.widgets.palette import STEPS, level_styles, use_standard_colours
+
+    use_standard_colours(True)
+    try:
+        styles = level_styles()
+        for k in range(1, STEPS + 1):
+            neg, pos = styles[STEPS - k].bgcolor, styles[STEPS + k].bgcolor
+            assert neg is not None and pos is not None
+            nr, ng, nb = neg.get_truecolor()
+            pr, pg, pb = pos.get_truecolor()
+            assert (nr, ng, nb) == (pb, pg, pr), k  # the same colour with red and blue swapped
+            for c in (neg, pos):  # each downgrades to one of the terminal's 16 colours
+                assert c.downgrade(ColorType.STANDARD).type == ColorType.STANDARD
+    finally:
+        use_standard_colours(False)
