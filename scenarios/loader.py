@@ -99,6 +99,14 @@ def read_text(path: Path) -> str:
     where = str(path)
     if path.is_dir():
         raise ScenarioError(where, "", "is a directory", "a scenario .toml file")
+    if path.suffix.lower() in (".csv", ".npz") and path.is_file():
+        # a data file given where a scenario is expected: say how to use it
+        raise ScenarioError(
+            where,
+            "",
+            f"a {path.suffix.lower()[1:]} data file, not a scenario",
+            f'a scenario .toml whose [data] has file = "{path.name}"',
+        )
     try:
         raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
     except FileNotFoundError:

@@ -167,3 +167,14 @@ def test_subprocess_headless_train_does_not_import_textual():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_data_file_given_as_the_scenario_says_how_to_use_it(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "points.csv"
+    data.write_text("x1,x2,label\n1,2,a\n3,4,b\n")
+    assert main(["train", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "a csv data file, not a scenario" in err and 'file = "points.csv"' in err
+    assert err.count("\n") == 1 and "Traceback" not in err
