@@ -88,6 +88,3 @@ class Batcher:
         self.perm = st.perm
         self.pos = st.pos
         self.epoch = st.epoch
-
-    mark = state
-    rewind = load_state

@@ -43,7 +43,7 @@ def run_fast(st: Stepper, n: int, should_stop: object) -> RunResult:
             break
         if undo:
             st._push_undo()
-        mark = batcher.mark()
+        mark = batcher.state()
         idx = batcher.next()
         if idx is None:
             Xb, yb = X, Y
@@ -53,7 +53,7 @@ def run_fast(st: Stepper, n: int, should_stop: object) -> RunResult:
         ps = lf.per_sample(zs[-1], acts[-1], yb)
         loss = lf.reduce(ps)
         if not math.isfinite(loss):
-            batcher.rewind(mark)
+            batcher.load_state(mark)
             st.diverged = Divergence(st.step + 1, "loss", None, "the loss")
             break
         net.backward_into(Xb, yb, zs, acts)
@@ -78,7 +78,7 @@ def run_fast(st: Stepper, n: int, should_stop: object) -> RunResult:
         if u is None:
             if undo:
                 st._undo.pop()
-            batcher.rewind(mark)
+            batcher.load_state(mark)
             st.diverged = st._locate(np.array(sq))
             break
         opt.commit()

@@ -58,11 +58,11 @@ class History:
         self._grad_norms._data[i] = sq_grad_norms
         tl.n = self._lr.n = self._grad_norms.n = i + 1
 
-    def record_eval(
-        self, step: int, train_loss: float, train_acc: float, test_loss: float, test_acc: float
-    ) -> None:
+    def record_eval(self, step: int, ev: dict[str, float | None]) -> None:
+        """One evaluation (the dict Stepper.evaluate returns); a missing figure is stored as NaN."""
+        keys = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
         self._eval_step.append(step)
-        self._eval.append((train_loss, train_acc, test_loss, test_acc))
+        self._eval.append(tuple(np.nan if ev[k] is None else ev[k] for k in keys))
 
     @property
     def train_loss(self) -> np.ndarray:

@@ -215,15 +215,17 @@ class Network:
     # ---- evaluation -----------------------------------------------------------------------
     def predict(self, X: Array) -> Array:
         """Class labels for classifiers: argmax of softmax, threshold 0.5 for one sigmoid unit."""
-        return self._labels(self.forward(X))
+        return self.labels(self.forward(X))
 
-    def _labels(self, out: Array) -> Array:
+    def labels(self, out: Array) -> Array:
+        """Predicted classes from output activations (argmax, or one unit's threshold)."""
         if out.shape[1] == 1:
             thr = 0.0 if self.output == "tanh" else 0.5
             return (out[:, 0] > thr).astype(np.intp)
         return out.argmax(axis=1)
 
-    def _true_labels(self, y: Array) -> Array:
+    def true_labels(self, y: Array) -> Array:
+        """Classes from targets: int labels as is, one-hot by argmax, one unit by threshold."""
         y = np.asarray(y)
         if y.ndim == 2:
             if y.shape[1] == 1:
@@ -234,7 +236,7 @@ class Network:
 
     def accuracy(self, X: Array, y: Array) -> float:
         """Fraction classified right; y is int labels, or targets (one-hot or a single 0/1)."""
-        yl = self._true_labels(y)
+        yl = self.true_labels(y)
         return float(np.mean(self.predict(X) == yl)) if len(yl) else float("nan")
 
     def loss_and_accuracy(self, X: Array, y: Array, accuracy: bool = True) -> tuple[float, float]:
@@ -244,4 +246,4 @@ class Network:
         loss = self.loss_fn.reduce(self.loss_fn.per_sample(zs[-1], acts[-1], yt))
         if not accuracy or not len(yt):
             return loss, float("nan")
-        return loss, float(np.mean(self._labels(acts[-1]) == self._true_labels(y)))
+        return loss, float(np.mean(self.labels(acts[-1]) == self.true_labels(y)))

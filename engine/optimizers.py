@@ -21,9 +21,9 @@ class Optimizer:
     name = "optimizer"
 
     def __init__(self, lr: float, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.lr = _positive("lr", lr)
-        self.l1 = _non_negative("l1", l1)
-        self.l2 = _non_negative("l2", l2)
+        self.lr = check_positive("lr", lr)
+        self.l1 = check_non_negative("l1", l1)
+        self.l2 = check_non_negative("l2", l2)
         self._n: int | None = None
 
     # ---- state ----------------------------------------------------------------------------
@@ -127,7 +127,7 @@ class SGD(Optimizer):
 
     @momentum.setter
     def momentum(self, value: float) -> None:
-        self._momentum = _unit_interval("momentum", value)
+        self._momentum = check_unit_interval("momentum", value)
         if not self._momentum and self._v is not None:
             # without momentum the velocity is unused; zero it so switching back starts afresh
             # and so the (empty) saved state of a momentum-free step restores exactly
@@ -186,9 +186,9 @@ class Adam(Optimizer):
         l2: float = 0.0,
     ) -> None:
         super().__init__(lr, l1, l2)
-        self.beta1 = _unit_interval("beta1", beta1)
-        self.beta2 = _unit_interval("beta2", beta2)
-        self.eps = _positive("eps", eps)
+        self.beta1 = check_unit_interval("beta1", beta1)
+        self.beta2 = check_unit_interval("beta2", beta2)
+        self.eps = check_positive("eps", eps)
         self.t = 0
         self._m: Array | None = None
         self._s: Array | None = None
@@ -251,22 +251,31 @@ class Adam(Optimizer):
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
-def _positive(name: str, x: float) -> float:
+def check_positive(name: str, x: float) -> float:
     x = float(x)
     if not math.isfinite(x) or x <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {x}")
     return x
 
 
-def _non_negative(name: str, x: float) -> float:
+def check_non_negative(name: str, x: float) -> float:
     x = float(x)
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {x}")
     return x
 
 
-def _unit_interval(name: str, x: float) -> float:
+def check_unit_interval(name: str, x: float) -> float:
     x = float(x)
     if not math.isfinite(x) or not 0 <= x < 1:
         raise ValueError(f"{name} must be in [0, 1), got {x}")
     return x
+
+
+# what each live-settable hyperparameter must satisfy (the Stepper's setters use these too)
+HYPER_CHECKS = {
+    "lr": check_positive,
+    "momentum": check_unit_interval,
+    "l1": check_non_negative,
+    "l2": check_non_negative,
+}

@@ -111,21 +111,17 @@ def decision_map(stepper: Stepper, width: int, height: int, pad: float = 0.1) ->
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     out = net.forward(grid)
+    cls = net.labels(out)
     if out.shape[1] == 1:
         p1 = out[:, 0] if net.output != "tanh" else (out[:, 0] + 1) / 2
-        cls = (p1 > 0.5).astype(np.intp)
         conf = np.where(cls == 1, p1, 1 - p1)
     else:
-        cls = out.argmax(axis=1)
         conf = out.max(axis=1)
         if net.output != "softmax":
             conf = np.clip(conf, 0, 1)
-    y = stepper.y
-    labels = (
-        y if y.ndim == 1 else (y[:, 0] > 0.5).astype(np.intp) if y.shape[1] == 1 else y.argmax(1)
-    )
+    labels = np.array(net.true_labels(stepper.y), copy=True)
     return DecisionMap(
-        xs, ys, cls.reshape(height, width), conf.reshape(height, width), X.copy(), labels.copy()
+        xs, ys, cls.reshape(height, width), conf.reshape(height, width), X.copy(), labels
     )
 
 
@@ -145,12 +141,13 @@ def take_snapshot(
     hist = st.history
     gn_hist = hist.grad_norms_tail(spark_len)
     layers = []
+    reg_flat = st.opt.reg_grad(net)  # once for all layers; None without regularisation
     for i, layer in enumerate(net.layers):
         done = bool(it.grads_done[i]) if it.grads_done else False
         gW, gb = net.grad_views[i]
         reg = None
-        if done and st.opt.regularized:
-            reg = st.opt.reg_grad(net)[net.w_slices[i]].reshape(layer.W.shape)
+        if done and reg_flat is not None:
+            reg = reg_flat[net.w_slices[i]].reshape(layer.W.shape)
         upd = it.update
         layers.append(
             LayerSnap(

@@ -3,16 +3,16 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .data import Batcher
+from .evaluation import evaluate_sets
 from .fastpath import run_fast
 from .history import History
 from .network import Network
-from .optimizers import Optimizer
+from .optimizers import HYPER_CHECKS, Optimizer
 from .undo import Saved, UndoRing
+from .unitpath import UNIT_FUNCTIONS
 from .units import Divergence, IterationState, Phase, RunResult, Unit
 
 Array = np.ndarray
@@ -21,8 +21,8 @@ Array = np.ndarray
 class Stepper:
     """Drives training of ``net`` with ``optimizer`` over (X, y), one unit or many iterations.
 
-    Hyperparameters set mid-iteration are held in ``pending`` and applied when the next iteration
-    starts, so an iteration always runs with one learning rate and one batch size.
+    Hyperparameters set mid-iteration are held in ``pending`` and applied as soon as that
+    iteration ends, so an iteration always runs with one learning rate and one batch size.
     """
 
     def __init__(
@@ -154,14 +154,7 @@ class Stepper:
         self.diverged = None
 
     def _validate(self, name: str, value: float) -> float:
-        v = float(value)
-        if name == "lr" and (not math.isfinite(v) or v <= 0):
-            raise ValueError(f"learning rate must be a finite number > 0, got {value!r}")
-        if name == "momentum" and (not math.isfinite(v) or not 0 <= v < 1):
-            raise ValueError(f"momentum must be in [0, 1), got {value!r}")
-        if name in ("l1", "l2") and (not math.isfinite(v) or v < 0):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        return v
+        return HYPER_CHECKS[name](name, value)
 
     def set_lr(self, lr: float) -> bool:
         return self._set("lr", self._validate("lr", lr))
@@ -270,7 +263,7 @@ class Stepper:
         if self._k == len(self._units):
             self._k = 0
         unit = self._units[self._k]
-        ok = getattr(self, "_unit_" + unit.phase.value)(unit.layer)
+        ok = UNIT_FUNCTIONS[unit.phase](self, unit.layer)
         if not ok:
             return None
         self._k += 1
@@ -311,79 +304,6 @@ class Stepper:
             if self._k == len(self._units):
                 return True
 
-    def _unit_sample(self, _: int | None) -> bool:
-        self._apply_pending()
-        self.opt.bind(self.net)
-        self._started = self._save()
-        it = self._fresh_state()
-        self._epoch_before = self.batcher.epoch
-        idx = self.batcher.next()
-        it.batch_idx = idx
-        it.X = self.X if idx is None else self.X[idx]
-        it.y = self.y if idx is None else self.y[idx]
-        it.lr = self.opt.lr
-        it.batch_size = it.X.shape[0]
-        self.it = it
-        return True
-
-    def _unit_forward(self, i: int) -> bool:
-        it = self.it
-        a_prev = it.X if i == 0 else it.acts[i - 1]
-        it.zs[i], it.acts[i] = self.net.layers[i].forward(a_prev)
-        return True
-
-    def _unit_loss(self, _: int | None) -> bool:
-        it = self.it
-        lf = self.net.loss_fn
-        it.per_sample_loss = lf.per_sample(it.zs[-1], it.acts[-1], it.y)
-        it.loss = lf.reduce(it.per_sample_loss)
-        it.reg_loss = self.opt.reg_loss(self.net)
-        if not math.isfinite(it.loss):
-            return self._reject(Phase.LOSS, None, "the loss")
-        return True
-
-    def _unit_backward(self, i: int) -> bool:
-        it = self.it
-        net = self.net
-        L = net.n_layers
-        if i == L - 1:
-            delta = net.loss_fn.delta(it.zs[-1], it.acts[-1], it.y)
-        else:
-            delta = net.layers[i + 1].delta_below(
-                it.deltas[i + 1], it.zs[i], it.acts[i], net.layers[i]
-            )
-        it.deltas[i] = delta
-        a_prev = it.X if i == 0 else it.acts[i - 1]
-        gW, gb = net.grad_views[i]
-        net.layers[i].backward(delta, a_prev, gW, gb)
-        it.grads_done[i] = True
-        o = net.layer_offsets[i]
-        seg = net.grad[o : net.b_slices[i].stop]
-        if not math.isfinite(float(seg @ seg)):
-            return self._reject(Phase.BACKWARD, i, "the gradient norm")
-        return True
-
-    def _unit_update(self, _: int | None) -> bool:
-        it = self.it
-        net = self.net
-        sq = net.sq_layer_norms()
-        it.reg_grad = self.opt.reg_grad(net)
-        g = net.grad if it.reg_grad is None else net.grad + it.reg_grad
-        u = self.opt.propose(g)
-        new = net.params + u
-        if not np.isfinite(new).all():
-            self.diverged = self._locate(sq)
-            if self._started is not None:
-                self._restore(self._started)
-                self._started = None
-            return False
-        net.params[...] = new
-        self.opt.commit()
-        it.sq_grad_norms = sq
-        it.grad_norms = np.sqrt(sq)
-        it.update = u.copy()
-        return True
-
     def _locate(self, sq_norms: Array) -> Divergence:
         """Name the first non-finite quantity of a rejected update: a layer's gradient (the
         backward pass runs L..1, so the highest such layer) or else the new weights."""
@@ -393,7 +313,11 @@ class Stepper:
         return Divergence(self.step + 1, "update", None, "a weight")
 
     def _reject(self, phase: Phase, layer: int | None, what: str) -> bool:
-        self.diverged = Divergence(self.step + 1, phase.value, layer, what)
+        return self._rollback(Divergence(self.step + 1, phase.value, layer, what))
+
+    def _rollback(self, divergence: Divergence) -> bool:
+        """Reject the iteration in progress: back to its start state, and say where it broke."""
+        self.diverged = divergence
         if self._started is not None:
             self._restore(self._started)
             self._started = None
@@ -432,31 +356,10 @@ class Stepper:
     def evaluate(self, record: bool = False) -> dict[str, float | None]:
         """Loss (data + regularisation) and accuracy on the full train and test sets."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._evaluate(record)
-
-    def _evaluate(self, record: bool) -> dict[str, float | None]:
-        net = self.net
-        reg = self.opt.reg_loss(net)
-        cls = self.task == "classification"
-        loss, acc = net.loss_and_accuracy(self.X, self.y, cls)
-        res: dict[str, float | None] = {
-            "train_loss": loss + reg,
-            "train_accuracy": acc if cls else None,
-            "test_loss": None,
-            "test_accuracy": None,
-        }
-        if self.X_test is not None and self.X_test.shape[0]:
-            loss, acc = net.loss_and_accuracy(self.X_test, self.y_test, cls)
-            res["test_loss"] = loss + reg
-            res["test_accuracy"] = acc if cls else None
-        if record:
-            nan = float("nan")
-            self.history.record_eval(
-                self.step,
-                res["train_loss"],  # type: ignore[arg-type]
-                nan if res["train_accuracy"] is None else res["train_accuracy"],
-                nan if res["test_loss"] is None else res["test_loss"],
-                nan if res["test_accuracy"] is None else res["test_accuracy"],
+            res = evaluate_sets(
+                self.net, self.opt, self.X, self.y, self.X_test, self.y_test, self.task
             )
+        if record:
+            self.history.record_eval(self.step, res)
         self.last_eval = res
         return res

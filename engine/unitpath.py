@@ -1,0 +1,103 @@
+"""The units of one iteration computed one at a time, keeping every z, a and delta for display.
+
+Each function runs the same numpy calls, in the same order, as the fast path (engine/fastpath.py),
+so the weights agree bit for bit; each returns False when it rejected the iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .units import Phase
+
+if TYPE_CHECKING:
+    from .stepper import Stepper
+
+
+def sample(st: Stepper, _: int | None) -> bool:
+    """Apply held changes, save the start state for undo, draw the batch."""
+    st._apply_pending()
+    st.opt.bind(st.net)
+    st._started = st._save()
+    it = st._fresh_state()
+    st._epoch_before = st.batcher.epoch
+    idx = st.batcher.next()
+    it.batch_idx = idx
+    it.X = st.X if idx is None else st.X[idx]
+    it.y = st.y if idx is None else st.y[idx]
+    it.lr = st.opt.lr
+    it.batch_size = it.X.shape[0]
+    st.it = it
+    return True
+
+
+def forward(st: Stepper, i: int) -> bool:
+    """z_i = a_{i-1} @ W_i + b_i and a_i = f(z_i), kept for display."""
+    it = st.it
+    a_prev = it.X if i == 0 else it.acts[i - 1]
+    it.zs[i], it.acts[i] = st.net.layers[i].forward(a_prev)
+    return True
+
+
+def loss(st: Stepper, _: int | None) -> bool:
+    """Per-sample and reduced loss of the batch; a non-finite loss rejects the iteration."""
+    it = st.it
+    lf = st.net.loss_fn
+    it.per_sample_loss = lf.per_sample(it.zs[-1], it.acts[-1], it.y)
+    it.loss = lf.reduce(it.per_sample_loss)
+    it.reg_loss = st.opt.reg_loss(st.net)
+    if not math.isfinite(it.loss):
+        return st._reject(Phase.LOSS, None, "the loss")
+    return True
+
+
+def backward(st: Stepper, i: int) -> bool:
+    """delta_i (from the loss for the output layer, else from the layer above), dW_i, db_i."""
+    it = st.it
+    net = st.net
+    L = net.n_layers
+    if i == L - 1:
+        delta = net.loss_fn.delta(it.zs[-1], it.acts[-1], it.y)
+    else:
+        delta = net.layers[i + 1].delta_below(it.deltas[i + 1], it.zs[i], it.acts[i], net.layers[i])
+    it.deltas[i] = delta
+    a_prev = it.X if i == 0 else it.acts[i - 1]
+    gW, gb = net.grad_views[i]
+    net.layers[i].backward(delta, a_prev, gW, gb)
+    it.grads_done[i] = True
+    seg = net.grad_segments[i]
+    if not math.isfinite(float(seg.dot(seg))):
+        return st._reject(Phase.BACKWARD, i, "the gradient norm")
+    return True
+
+
+def update(st: Stepper, _: int | None) -> bool:
+    """params += the optimiser's update, unless a weight would become non-finite."""
+    it = st.it
+    net = st.net
+    sq = net.sq_layer_norms()
+    it.reg_grad = st.opt.reg_grad(net)
+    g = net.grad if it.reg_grad is None else net.grad + it.reg_grad
+    u = st.opt.propose(g)
+    new = net.params + u
+    if not np.isfinite(new).all():
+        return st._rollback(st._locate(sq))
+    net.params[...] = new
+    st.opt.commit()
+    it.sq_grad_norms = sq
+    it.grad_norms = np.sqrt(sq)
+    it.update = u.copy()
+    return True
+
+
+UNIT_FUNCTIONS: dict[Phase, Callable[[Stepper, int | None], bool]] = {
+    Phase.SAMPLE: sample,
+    Phase.FORWARD: forward,  # type: ignore[dict-item]
+    Phase.LOSS: loss,
+    Phase.BACKWARD: backward,  # type: ignore[dict-item]
+    Phase.UPDATE: update,
+}
