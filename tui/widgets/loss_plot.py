@@ -141,13 +141,22 @@ class LossPlot(Redraw):
                     sig.lines()
                 f.draw(sig)
 
+        smooth = ema(y)
+        if self.log_y:
+            # plotted as log10 on a linear axis with decade labels: plotext's own log scale
+            # labels ticks as long decimals ("0.0000000278021") and drops manual ticks
+            y, smooth, ty = np.log10(y), np.log10(np.maximum(smooth, floor)), np.log10(ty)
         add(x, y, "." if nc else "hd", RAW, not nc, "left")
-        add(x, ema(y), "hd", SMOOTH, True, "left")
+        add(x, smooth, "hd", SMOOTH, True, "left")
         add(tx, ty, "o" if nc else "•", TEST, False, "left")
         if acc:
             add(ax, ay, "+" if nc else "hd", ACC, True, "right")
         if self.log_y:
-            f.ruler("y", "left").scale("log")
+            ticks = decade_ticks(np.concatenate([y, ty]), max(2, (h - 3) // 3))
+            if ticks:
+                ruler = f.ruler("y", "left")
+                ruler.lim(ticks[0][0], ticks[-1][0])
+                ruler.ticks([t for t, _ in ticks], [lab for _, lab in ticks])
         out = Text.from_ansi(f.build().string(colorless=nc), no_wrap=True)
         return Lines(self._legend(nc, len(ty) > 0, acc, w).lines + Lines.from_text(out).lines)
 
@@ -177,3 +186,17 @@ class LossPlot(Redraw):
         tb.add("log y" if self.log_y else "lin y" if gap == 1 else "linear y", "dim")
         tb.add(key, "dim")
         return tb.build()
+
+
+def decade_ticks(log_values: np.ndarray, most: int) -> list[tuple[float, str]]:
+    """Whole exponents covering log10 values, thinned to at most ``most``, labelled '1e-3'."""
+    v = log_values[np.isfinite(log_values)]
+    if not len(v):
+        return []
+    lo, hi = int(np.floor(v.min())), int(np.ceil(v.max()))
+    exps = list(range(lo, max(hi, lo + 1) + 1))
+    stride = -(-len(exps) // most)
+    keep = exps[::stride]
+    if keep[-1] != exps[-1]:
+        keep.append(exps[-1])  # the top decade bounds the axis: always labelled
+    return [(float(e), f"1e{e}") for e in keep]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from panel_app import PanelApp
 
-from tui.widgets.loss_plot import LossPlot, ema, thin
+from tui.widgets.loss_plot import LossPlot, decade_ticks, ema, thin
 
 
 async def test_plot_legend_log_and_cache(five_long) -> None:
@@ -22,7 +22,11 @@ async def test_plot_legend_log_and_cache(five_long) -> None:
         assert p.builds == builds
         p.toggle_log_y()
         await pilot.pause()
-        assert "log y" in p.render().plain and p.builds == builds + 1
+        logged = p.render().plain
+        assert "log y" in logged and p.builds == builds + 1
+        # decade labels, not plotext's long decimals
+        assert "1e-1" in logged or "1e0" in logged
+        assert "0.000000" not in logged
 
 
 async def test_throttle_coalesces(five_long, five_after_loss) -> None:
@@ -49,3 +53,12 @@ def test_ema_and_thin() -> None:
     assert np.allclose(ema(np.ones(5)), 1.0)  # debiased: no pull toward 0 at the start
     x, y = thin(np.arange(1000.0), np.arange(1000.0), 100)
     assert len(x) == 200 and (y[0], y[1]) == (0, 9)  # each bucket's min and max
+
+
+def test_decade_ticks() -> None:
+    ticks = decade_ticks(np.log10(np.array([0.9, 2e-5, 1e-13])), most=5)
+    labels = [lab for _, lab in ticks]
+    assert labels[0] == "1e-13" and labels[-1] == "1e0" and len(labels) <= 6
+    assert [t for t, _ in ticks] == sorted(t for t, _ in ticks)
+    assert decade_ticks(np.array([np.nan]), 4) == []
+    assert [lab for _, lab in decade_ticks(np.log10(np.array([0.3, 0.5])), 4)] == ["1e-1", "1e0"]
