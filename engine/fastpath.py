@@ -107,7 +107,7 @@ def run_fast(st: Stepper, n: int, should_stop: object) -> RunResult:
             sq_grad_norms=None,
             lr=opt.lr,
             batch_size=Xb.shape[0],
-            fast=True,
+            deltas_kept=False,
         )
         st._k = len(st._units)
     return RunResult(done, st.diverged, time.perf_counter() - t0)

@@ -49,6 +49,7 @@ class DecisionMap:
 class Snapshot:
     """Everything a panel needs, computed in the worker, rendered as is by the widgets."""
 
+    version: int  # Stepper.version: equal versions, equal training state
     scenario: str
     sizes: tuple[int, ...]
     activations: tuple[str, ...]
@@ -71,8 +72,8 @@ class Snapshot:
     momentum: float | None
     pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
     diverged: str | None
-    can_undo: int
-    fast: bool  # last iteration ran on the fast path (no deltas kept)
+    undo_count: int  # iterations undo can go back
+    deltas_kept: bool  # False when the last iteration ran on the fast path
     layers: tuple[LayerSnap, ...]
     X: Array | None  # batch inputs, first ``rows`` rows
     y: Array | None  # batch targets / labels
@@ -174,6 +175,7 @@ def take_snapshot(
     if decision_size is not None:
         dec = decision_map(st, *decision_size)
     return Snapshot(
+        version=st.version,
         scenario=scenario,
         sizes=tuple(net.sizes),
         activations=tuple(net.activations),
@@ -196,8 +198,8 @@ def take_snapshot(
         momentum=getattr(st.opt, "momentum", None),
         pending=tuple(sorted(st.pending.items())),
         diverged=None if st.diverged is None else str(st.diverged),
-        can_undo=st.can_undo,
-        fast=it.fast,
+        undo_count=st.undo_count,
+        deltas_kept=it.deltas_kept,
         layers=tuple(layers),
         X=_copy(it.X, rows),
         y=_copy(it.y, rows),

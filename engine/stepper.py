@@ -60,6 +60,8 @@ class Stepper:
         self.eval_every = int(eval_every)
         self.undo_depth = int(undo_depth)
         self.step = 0
+        # changes whenever anything a snapshot shows changes: the one cache key for the UI
+        self.version = 0
         self.history = History(net.n_layers)
         self.pending: dict[str, object] = {}
         self.diverged: Divergence | None = None
@@ -139,6 +141,7 @@ class Stepper:
     # ---- hyperparameters ------------------------------------------------------------------
     def _set(self, name: str, value: object) -> bool:
         """Apply now at an iteration boundary, else hold until the next iteration; True if now."""
+        self.version += 1
         if self.at_boundary:
             self._apply(name, value)
             self.pending.pop(name, None)
@@ -213,7 +216,7 @@ class Stepper:
         self.it = self._fresh_state()
 
     @property
-    def can_undo(self) -> int:
+    def undo_count(self) -> int:
         """How many iterations undo can go back (a partial iteration counts as one)."""
         return len(self._undo) + (0 if self.at_boundary else 1)
 
@@ -222,6 +225,7 @@ class Stepper:
 
         Weights, optimiser state, RNG, batch position, counters and history return bit for bit.
         """
+        self.version += 1
         if not self.at_boundary and self._started is not None:
             self._restore(self._started)
             self._started = None
@@ -237,6 +241,7 @@ class Stepper:
 
     def reset(self) -> None:
         """Back to the initial weights, optimiser state and RNG: the same run can be replayed."""
+        self.version += 1
         self.net.params[...] = self.initial_params
         self.opt.reset()
         self.opt.bind(self.net)
@@ -255,6 +260,7 @@ class Stepper:
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
         """Compute the next unit; returns it, or None if the iteration was rejected as divergent."""
+        self.version += 1
         # overflow is expected on the way to divergence and reported as a Divergence, not a warning
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return self._step_unit()
@@ -344,6 +350,7 @@ class Stepper:
         for undo (one copy of the weights); a headless run that needs no undo builds its Stepper
         with ``undo_depth=0`` and skips that copy.
         """
+        self.version += 1
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return run_fast(self, n, should_stop)
 
@@ -355,6 +362,7 @@ class Stepper:
 
     def evaluate(self, record: bool = False) -> dict[str, float | None]:
         """Loss (data + regularisation) and accuracy on the full train and test sets."""
+        self.version += 1
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             res = evaluate_sets(
                 self.net, self.opt, self.X, self.y, self.X_test, self.y_test, self.task

@@ -72,4 +72,4 @@ class IterationState:
     sq_grad_norms: Array | None = None
     lr: float = 0.0
     batch_size: int = 0
-    fast: bool = False  # filled by the fast path: deltas were not kept
+    deltas_kept: bool = True  # False after the fast path, which does not keep deltas

@@ -35,7 +35,7 @@ class Session:
         # set by the app from the map panel's size (cells wide, half-blocks high)
         self.decision_size: tuple[int, int] = (48, 32)
         self._map: DecisionMap | None = None
-        self._map_key: tuple[int, int, tuple[int, int]] | None = None
+        self._map_key: tuple[int, tuple[int, int]] | None = None
         self._evaluated: int | None = None
         self.evaluate()
 
@@ -99,7 +99,7 @@ class Session:
         if not self.two_d:
             return None
         st = self.stepper
-        key = (st.step, st.can_undo, self.decision_size)
+        key = (st.version, self.decision_size)
         if refresh and (self._map is None or key != self._map_key):
             self._map = decision_map(st, *self.decision_size)
             self._map_key = key

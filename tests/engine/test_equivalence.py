@@ -120,7 +120,7 @@ def test_fast_path_keeps_last_iteration_for_display() -> None:
     _, st = _setup("relu_softmax", "sgd", 5, "float64")
     st.run(3)
     it = st.it
-    assert it.fast and st.at_boundary and st.step == 3
+    assert not it.deltas_kept and st.at_boundary and st.step == 3
     assert it.loss == st.history.train_loss[-1]
     assert it.X.shape[0] == it.batch_size == 5 and it.acts[-1].shape == (5, 3)
     assert all(d is None for d in it.deltas)

@@ -60,12 +60,12 @@ def test_undo_restores_bit_for_bit_and_replays(opt: str, fast: bool) -> None:
         else:
             st.step_iteration()
         states.append(_full_state(st))
-    assert st.can_undo == 11
+    assert st.undo_count == 11
     for k in range(11, 0, -1):
         assert st.undo()
         _assert_state_equal(states[k - 1], _full_state(st))
     assert not st.undo()
-    assert st.can_undo == 0
+    assert st.undo_count == 0
     # replaying from the start gives the same run, bit for bit
     for k in range(1, 12):
         st.run(1) if fast else st.step_iteration()
@@ -81,7 +81,7 @@ def test_undo_after_a_long_fast_run_goes_back_one_iteration_at_a_time() -> None:
         ref.run(1)
         if k >= 15:
             states[k] = _full_state(ref)
-    assert st.can_undo == 5
+    assert st.undo_count == 5
     for k in range(19, 14, -1):
         assert st.undo()
         _assert_state_equal(states[k], _full_state(st))
@@ -93,7 +93,7 @@ def test_undo_is_bounded_by_undo_depth() -> None:
     st = _stepper(undo_depth=3)
     for _ in range(10):
         st.step_iteration()
-    assert st.can_undo == 3
+    assert st.undo_count == 3
     assert st.undo() and st.undo() and st.undo()
     assert not st.undo()
     assert st.step == 7
@@ -105,7 +105,7 @@ def test_undo_abandons_a_partial_iteration() -> None:
     before = _full_state(st)
     st.run_until(Phase.BACKWARD)
     assert not st.at_boundary
-    assert st.can_undo == 2
+    assert st.undo_count == 2
     assert st.undo()
     assert st.at_boundary and st.position == 0
     _assert_state_equal(before, _full_state(st))
@@ -242,7 +242,7 @@ def test_undo_after_divergence_in_a_long_fast_run() -> None:
     res = st.run(10_000)
     assert res.diverged is not None and res.steps == st.step >= 2
     last = st.step
-    assert st.can_undo >= 1
+    assert st.undo_count >= 1
     assert st.undo() and st.step == last - 1
     while st.undo():
         pass

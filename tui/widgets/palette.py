@@ -19,6 +19,8 @@ from textual.visual import RenderOptions, Visual
 
 from engine.snapshot import Snapshot
 
+from ..numbers import fit_number, fmt, fmt_exact, signed  # noqa: F401  (re-exported until the panels import ..numbers)
+
 # Diverging scale after Moreland's "coolwarm": blue (negative), light grey (zero), red
 # (positive). Its ends are far apart in hue and in lightness, so Rich's downgrade to 256 or
 # 16 colours still lands on blue / white / red rather than on one muddy colour.
@@ -123,59 +125,20 @@ def shade_cell(level: int, width: int) -> str:
     return sign + mag * (width - 1) if width > 1 else (mag if k > 0 else sign)
 
 
-# ---- numbers ----------------------------------------------------------------------------
-def fmt(v: float | None, digits: int = 4) -> str:
-    """Compact general formatting; '—' for missing values."""
-    if v is None:
-        return "—"
-    v = float(v)
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
-
-
-def signed(v: float, digits: int = 3) -> str:
-    """' + 0.5' or ' - 0.5': a term appended to a sum."""
-    return f" - {fmt(-v, digits)}" if v < 0 else f" + {fmt(v, digits)}"
-
-
-def fmt_exact(v: float | None) -> str:
-    """Enough digits to tell two nearby weights apart."""
-    return fmt(v, 8)
-
-
-def fit_number(v: float, width: int) -> str:
-    """``v`` in at most ``width`` characters (right aligned), or '' if it cannot fit."""
-    if not math.isfinite(v):
-        s = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-        return s.rjust(width) if len(s) <= width else ""
-    v = v + 0.0  # -0.0 (a ReLU's zero gradient) prints as 0
-    for prec in (3, 2, 1, 0):
-        s = f"{v:.{prec}f}"
-        if s.startswith("0.") or s.startswith("-0."):
-            s = s.replace("0.", ".", 1)  # '.12' reads fine and saves a column
-        if len(s) <= width and (float(s) != 0 or v == 0):
-            return s.rjust(width)
-    s = f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
-    if len(s) <= width:  # a tiny gradient reads '4e-5', not '0'
-        return s.rjust(width)
-    s = f"{v:.0f}"  # '0' / '-0': small, with its sign (the colour or shade says how small)
-    return s.rjust(width) if len(s) <= width else ""
-
-
 def snapshot_key(s: Snapshot) -> tuple:
     """Scalars that change whenever the training state changes (step, unit, undo, settings)."""
     return (
+        s.version,
         s.scenario,
         s.step,
         s.position,
-        s.can_undo,
+        s.undo_count,
         s.lr,
         s.batch_rows,
         s.momentum,
         s.pending,
         s.diverged,
-        s.fast,
+        s.deltas_kept,
     )
 
 
