@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .atomicfile import atomic_open
 from .losses import Loss
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -56,41 +55,6 @@ class Checkpoint:
         stepper.batcher.epoch = self.epoch
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where Linux allows (os.umask is racy)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
-    """Call write(fileobj) on a temp file beside ``path``, then rename it over ``path``.
-
-    A crash or a full disk leaves the old file untouched, never a half-written one.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file 0600; give it the mode a plain open() would (0666 - umask)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def save_checkpoint(
     path: str | os.PathLike[str],
     source: Stepper | Network,
@@ -127,7 +91,9 @@ def save_checkpoint(
         "user": metadata or {},
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+    # a crash or a full disk mid-write leaves the old checkpoint, never a half-written one
+    with atomic_open(path) as f:
+        np.savez_compressed(f, **arrays)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
