@@ -12,13 +12,11 @@ from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS, VALID_PAIRS
 from engine.network import DTYPES
 
-from .build import build  # noqa: F401  (the CLI and the TUI build from here)
 from .datasets import GENERATORS
+from .defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 from .schema import DataSpec, NetworkSpec, Scenario, ScenarioError, TrainingSpec
 from .validate import Table, check_batch_size, check_memory, show, suggest
 
-BUNDLED_DIR = Path(__file__).parent / "bundled"
-DEFAULT_SCENARIO = "five-classes"
 MAX_FILE_BYTES = 1024 * 1024  # a scenario is a few hundred bytes; anything huge is a mistake
 MAX_SAMPLES = 10_000_000
 MAX_HIDDEN_LAYERS = 32

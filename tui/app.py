@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from scenarios.defaults import DEFAULT_SCENARIO  # numpy-free: the app paints first
+
 from .controller import EngineController
 from .keys import KEYS, bindings
 from .messages import CursorMoved, EngineNote, SampleSelected, SnapshotReady
@@ -46,7 +48,6 @@ RUN_PERIOD = {
 }
 MAX_PANELS_PER_FRAME = 2  # spreads the redraws over the frames instead of bunching them
 FRAME_SLACK = 0.05  # snapshots arrive ~0.11 s apart: a panel due within this much is due now
-DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 
 HERE = Path(__file__).parent
 PANEL_IDS = tuple(p[0] for p in PANELS)

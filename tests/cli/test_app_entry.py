@@ -1,8 +1,10 @@
 """With no subcommand the CLI opens the app, lazily; the progress bar draws on a terminal."""
 
 import io
+import subprocess
 import sys
 import types
+from pathlib import Path
 
 from tui.cli import main
 
@@ -51,3 +53,17 @@ def test_progress_bar_redraws_in_place_on_a_terminal(monkeypatch):
     text = out.getvalue()
     assert "\r[" in text and "100% step 200/200" in text
     assert text.count("\n") == 2  # the bar's own line, then the summary
+
+
+def test_the_cli_and_the_default_scenario_load_without_numpy():
+    # `--help` and the app's first paint must not wait for numpy (about 0.1 s)
+    code = (
+        "import sys; from tui.cli import make_parser; from scenarios import DEFAULT_SCENARIO;"
+        "make_parser(); assert DEFAULT_SCENARIO == 'five-classes';"
+        "assert 'numpy' not in sys.modules, 'numpy imported'"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=repo
+    )
+    assert proc.returncode == 0, proc.stderr

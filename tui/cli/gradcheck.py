@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .cli_errors import fail
+from .args import option_int
+from .errors import fail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,12 +23,10 @@ def run_gradcheck(args: argparse.Namespace) -> int:
     from engine import gradient_check
     from scenarios import ScenarioError, build, load_scenario
 
-    from .cli_train import _integer
-
     try:
-        batch = _integer("--batch", args.batch, 1) or 32
-        max_params = _integer("--max-params", args.max_params, 1)
-        seed = _integer("--seed", args.seed, 0) or 0
+        batch = option_int("--batch", args.batch, 1) or 32
+        max_params = option_int("--max-params", args.max_params, 1)
+        seed = option_int("--seed", args.seed, 0) or 0
         scn = load_scenario(args.scenario)
         built = build(scn, undo_depth=0)
     except ScenarioError as exc:

@@ -19,61 +19,40 @@ import numpy as np
 
 from engine import Stepper, save_checkpoint
 from scenarios import Built, Scenario, ScenarioError, build, load_scenario
-from scenarios.validate import check_batch_size, check_float, check_int
+from scenarios.validate import check_batch_size
 
-from .cli_args import add_arguments  # noqa: F401  (re-exported: tests and tools use it here)
-from .cli_errors import fail
-from .cli_progress import Progress, fmt
+from .args import CMDLINE, option_float, option_int
+from .errors import fail
+from .progress import Progress, number, share
 
-CMDLINE = "command line"
 EXIT_INTERRUPTED = 130
 # How many steps one fast-path call runs between progress redraws, at most; the real chunk
 # adapts to about REDRAW seconds so a slow network still redraws and a fast one pays nothing.
 MAX_CHUNK = 100_000
 
 
-def _number(key: str, text: str | None, **bounds: Any) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ScenarioError(CMDLINE, key, f"found {text!r}", "a number") from None
-    return check_float(CMDLINE, key, value, **bounds)
-
-
-def _integer(key: str, text: str | None, low: int) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise ScenarioError(CMDLINE, key, f"found {text!r}", f"an integer >= {low}") from None
-    return check_int(CMDLINE, key, value, low, 10**12)
-
-
 def apply_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
     """The scenario with the command line's training options in place, each one validated."""
     t = scn.training
     changes: dict[str, Any] = {}
-    lr = _number("--lr", args.lr, low=0.0, low_open=True)
+    lr = option_float("--lr", args.lr, low=0.0, low_open=True)
     if lr is not None:
         changes["learning_rate"] = lr
-    momentum = _number("--momentum", args.momentum, low=0.0, high=1.0, high_open=True)
+    momentum = option_float("--momentum", args.momentum, low=0.0, high=1.0, high_open=True)
     if momentum is not None:
         if t.optimizer != "sgd":
             raise ScenarioError(CMDLINE, "--momentum", f"found {momentum:g}", "only with sgd")
         changes["momentum"] = momentum
     if args.batch_size is not None:
         changes["batch_size"] = check_batch_size(CMDLINE, "--batch-size", args.batch_size)
-    steps = _integer("--steps", args.steps, 1)
-    epochs = _integer("--epochs", args.epochs, 1)
+    steps = option_int("--steps", args.steps, 1)
+    epochs = option_int("--epochs", args.epochs, 1)
     if steps is not None or epochs is not None:
         changes["steps"], changes["epochs"] = steps, epochs
-    eval_every = _integer("--eval-every", args.eval_every, 1)
+    eval_every = option_int("--eval-every", args.eval_every, 1)
     if eval_every is not None:
         changes["eval_every"] = eval_every
-    seed = _integer("--seed", args.seed, 0)
+    seed = option_int("--seed", args.seed, 0)
     if seed is not None:
         changes["seed"] = seed
     return dataclasses.replace(scn, training=dataclasses.replace(t, **changes))
@@ -123,7 +102,7 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # looked up per call, so a test's captured stdout is used
     try:
         scn = apply_overrides(load_scenario(args.scenario), args)
-        target = _number(
+        target = option_float(
             "--target-accuracy", args.target_accuracy, low=0.0, high=1.0, low_open=True
         )
         if target is not None and not scn.is_classification:
@@ -274,8 +253,8 @@ def _finish(
     stop = " (target accuracy reached)" if reached else ""
     print(
         f"{scn.name}: {st.step:,} steps ({st.epoch:,} epochs) in {seconds:.2f} s{stop}; "
-        f"train loss {fmt(final['train_loss'])} accuracy {fmt(final['train_accuracy'], True)}; "
-        f"test loss {fmt(final['test_loss'])} accuracy {fmt(final['test_accuracy'], True)}"
+        f"train loss {number(final['train_loss'])} accuracy {share(final['train_accuracy'])}; "
+        f"test loss {number(final['test_loss'])} accuracy {share(final['test_accuracy'])}"
         + (f"; saved {save}" if save is not None else ""),
         file=msgs,
     )

@@ -6,14 +6,21 @@ import shutil
 import time
 from typing import TextIO
 
+from ..numbers import fmt, percent
+
 REDRAW_SECONDS = 0.1  # a terminal redraw costs a write; ten a second looks smooth enough
 PLAIN_LINES = 10  # how many periodic lines a non-terminal run prints at most (plus the last)
+MISSING = "-"  # plain ASCII: the CLI's output goes to logs and pipes
 
 
-def fmt(x: float | None, percent: bool = False) -> str:
-    if x is None or x != x:  # None, or NaN from an evaluation that has no value
-        return "-"
-    return f"{100 * x:.1f}%" if percent else f"{x:.4g}"
+def number(x: float | None) -> str:
+    """A loss as the CLI prints it: 4 significant digits, '-' when missing or NaN."""
+    return fmt(None if x is None or x != x else x, missing=MISSING)
+
+
+def share(x: float | None) -> str:
+    """An accuracy as the CLI prints it: '97.8%', '-' when missing or NaN."""
+    return percent(x, missing=MISSING)
 
 
 class Progress:
@@ -29,11 +36,11 @@ class Progress:
 
     def _parts(self, step: int, epoch: int, ev: dict, rate: float) -> list[str]:
         """Status fields, most important first, so a narrow terminal can drop from the end."""
-        parts = [f"step {step:,}/{self.total:,}", f"loss {fmt(ev.get('train_loss'))}"]
+        parts = [f"step {step:,}/{self.total:,}", f"loss {number(ev.get('train_loss'))}"]
         if ev.get("train_accuracy") is not None:
-            parts.append(f"acc {fmt(ev.get('train_accuracy'), True)}")
+            parts.append(f"acc {share(ev.get('train_accuracy'))}")
         if ev.get("test_accuracy") is not None:
-            parts.append(f"test {fmt(ev.get('test_accuracy'), True)}")
+            parts.append(f"test {share(ev.get('test_accuracy'))}")
         return [*parts, f"epoch {epoch:,}", f"{rate:,.0f} steps/s"]
 
     def _status(self, step: int, epoch: int, ev: dict, rate: float) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# Textual is imported only when the app opens: a headless `train` must not pay for it.
-from .cli_errors import PROG, OneLineParser, fail
+from scenarios.defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 
-DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
+# Textual is imported only when the app opens: a headless `train` must not pay for it.
+from .errors import PROG, OneLineParser, fail
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -23,10 +22,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
     sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    from .cli_args import add_arguments
+    from .args import add_arguments
 
     add_arguments(sub.add_parser("train", help="train a scenario headless"))
-    from .cli_gradcheck import add_arguments as add_gradcheck_arguments
+    from .gradcheck import add_arguments as add_gradcheck_arguments
 
     add_gradcheck_arguments(
         sub.add_parser("gradcheck", help="check backprop against finite differences, with costs")
@@ -48,11 +47,8 @@ def cmd_scenarios() -> int:
 
 
 def _found(spec: str) -> bool:
-    """A bundled name or an existing file, found without importing the scenarios (numpy)."""
-    found = importlib.util.find_spec("scenarios")
-    dirs = found.submodule_search_locations if found is not None else None
-    bundled = any((Path(d) / "bundled" / f"{spec}.toml").is_file() for d in dirs or ())
-    return bundled or Path(spec).is_file()
+    """A bundled name or an existing file, found without loading the scenarios (numpy)."""
+    return (BUNDLED_DIR / f"{spec}.toml").is_file() or Path(spec).is_file()
 
 
 def open_app(spec: str | None) -> int:
@@ -80,11 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "train":
-            from .cli_train import run_train
+            from .train import run_train
 
             return run_train(args)
         if args.command == "gradcheck":
-            from .cli_gradcheck import run_gradcheck
+            from .gradcheck import run_gradcheck
 
             return run_gradcheck(args)
         return open_app(args.scenario)
@@ -92,7 +88,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `backprop-tui scenarios | head -1`: the reader left; that is not an error.
         sys.stderr.close()
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
