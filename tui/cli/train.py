@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from engine import Stepper, save_checkpoint
+from engine.atomicfile import atomic_open
 from scenarios import Built, Scenario, ScenarioError, build, load_scenario
 from scenarios.validate import check_batch_size
 
@@ -83,19 +84,14 @@ class JsonlLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        # mkstemp makes the file private (0600); a log is an ordinary file, so honour the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
-        self.f: TextIO = os.fdopen(fd, "w", encoding="utf-8")
+        self._open = contextlib.ExitStack()
+        self.f: TextIO = self._open.enter_context(atomic_open(path, "w", encoding="utf-8"))
 
     def write(self, record: dict[str, Any]) -> None:
         self.f.write(json.dumps(record) + "\n")
 
     def close(self) -> None:
-        self.f.close()
-        os.replace(self.tmp, self.path)
+        self._open.close()  # flush, fsync, rename over the target
 
 
 def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
