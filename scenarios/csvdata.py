@@ -17,7 +17,7 @@ MAX_DATA_BYTES = 512 * 1024**2
 
 
 @dataclass(frozen=True)
-class Table:
+class FileData:
     """Features, targets and names read from a file (targets not yet encoded for a loss)."""
 
     X: np.ndarray  # float64 (n, d)
@@ -42,7 +42,9 @@ def _text(path: Path) -> str:
         raise ScenarioError(where, "", f"not UTF-8 text (byte {exc.start})", "") from None
 
 
-def _labels(values: list[str], where: str, task: str, target: str):
+def _labels(
+    values: list[str], where: str, task: str, target: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Class labels: integers stay themselves, anything else is mapped to 0..k-1 sorted."""
     if task == "regression":
         out = np.empty(len(values))
@@ -73,7 +75,7 @@ def _labels(values: list[str], where: str, task: str, target: str):
     return np.array([index[v] for v in values], dtype=np.int64), tuple(names)
 
 
-def load_csv(path: Path, target: str, task: str) -> Table:
+def load_csv(path: Path, target: str, task: str) -> FileData:
     """Read a CSV: header row, numeric feature columns, ``target`` as labels or numbers."""
     where = str(path)
     rows = list(csv.reader(io.StringIO(_text(path))))
@@ -119,10 +121,10 @@ def load_csv(path: Path, target: str, task: str) -> Table:
                 )
         ys.append(row[ti].strip())
     y, class_names = _labels(ys, where, task, target)
-    return Table(X, y, tuple(header[i] for i in feats), class_names)
+    return FileData(X, y, tuple(header[i] for i in feats), class_names)
 
 
-def load_npz(path: Path, task: str) -> Table:
+def load_npz(path: Path, task: str) -> FileData:
     """Read a .npz with arrays X (n, d) and y (n,) or (n, k), without pickle."""
     where = str(path)
     try:
@@ -149,10 +151,10 @@ def load_npz(path: Path, task: str) -> Table:
     if task == "regression":
         if y.dtype.kind not in "iuf":
             raise ScenarioError(where, "y", f"found dtype {y.dtype}", "numbers for regression")
-        return Table(X.astype(np.float64), y.astype(np.float64), names, ())
+        return FileData(X.astype(np.float64), y.astype(np.float64), names, ())
     if y.ndim != 1:
         raise ScenarioError(where, "y", f"found shape {y.shape}", "(n,) class labels")
     labels, class_names = _labels([str(v) for v in y.tolist()], where, task, "y")
     if "class_names" in arrays and len(arrays["class_names"]) == len(class_names):
         class_names = tuple(str(s) for s in arrays["class_names"])
-    return Table(X.astype(np.float64), labels, names, class_names)
+    return FileData(X.astype(np.float64), labels, names, class_names)

@@ -14,8 +14,8 @@ GenFn = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
 
 
 @dataclass(frozen=True)
-class Generator:
-    """A named generator and what the scenario validator needs to know about it."""
+class SyntheticDataset:
+    """A named data generator (``data.generator``) and the defaults the validator applies."""
 
     name: str
     fn: GenFn
@@ -25,10 +25,6 @@ class Generator:
     noise: float = 0.0  # default noise
     fixed: bool = False  # a fixed pattern set: samples and noise do not apply
     class_names: tuple[str, ...] = ()
-
-
-def _two_d(n: int) -> tuple[Array, Array]:
-    return np.empty((n, 2)), np.empty(n, dtype=np.int64)
 
 
 def five_classes(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
@@ -109,10 +105,10 @@ def encoder_8(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Ar
     return X, X.copy()
 
 
-GENERATORS: dict[str, Generator] = {
+GENERATORS: dict[str, SyntheticDataset] = {
     g.name: g
     for g in (
-        Generator(
+        SyntheticDataset(
             "five-classes",
             five_classes,
             "classification",
@@ -121,12 +117,12 @@ GENERATORS: dict[str, Generator] = {
             0.0,
             class_names=("A", "B", "C", "D", "E"),
         ),
-        Generator("xor", xor, "classification", "class = sign(x1*x2)", 400, 0.0),
-        Generator("circles", circles, "classification", "a disc inside a ring", 400, 0.0),
-        Generator("spiral", spiral, "classification", "two interleaved spirals", 600, 0.0),
-        Generator("gaussian", gaussian, "classification", "two Gaussian clusters", 400, 0.0),
-        Generator("sine", sine, "regression", "y = sin(x) + noise", 400, 0.05),
-        Generator(
+        SyntheticDataset("xor", xor, "classification", "class = sign(x1*x2)", 400, 0.0),
+        SyntheticDataset("circles", circles, "classification", "a disc inside a ring", 400, 0.0),
+        SyntheticDataset("spiral", spiral, "classification", "two interleaved spirals", 600, 0.0),
+        SyntheticDataset("gaussian", gaussian, "classification", "two Gaussian clusters", 400, 0.0),
+        SyntheticDataset("sine", sine, "regression", "y = sin(x) + noise", 400, 0.05),
+        SyntheticDataset(
             "tanh-neuron",
             tanh_neuron,
             "regression",
@@ -134,19 +130,21 @@ GENERATORS: dict[str, Generator] = {
             400,
             0.02,
         ),
-        Generator(
+        SyntheticDataset(
             "symmetry-6bit",
             symmetry_6bit,
             "classification",
             "all 64 six-bit patterns, 1 if mirror-symmetric",
             fixed=True,
         ),
-        Generator("encoder-8", encoder_8, "classification", "8 one-hot patterns", fixed=True),
+        SyntheticDataset(
+            "encoder-8", encoder_8, "classification", "8 one-hot patterns", fixed=True
+        ),
     )
 }
 
 
 def generate(name: str, samples: int, noise: float, seed: int) -> tuple[Array, Array]:
-    """Run generator ``name`` with its own seeded Generator, so equal arguments give equal data."""
+    """Run generator ``name`` on its own seeded numpy rng, so equal arguments give equal data."""
     gen = GENERATORS[name]
     return gen.fn(samples, noise, np.random.default_rng(seed))

@@ -15,7 +15,7 @@ from engine.network import DTYPES
 from .datasets import GENERATORS
 from .defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 from .schema import DataSpec, NetworkSpec, Scenario, ScenarioError, TrainingSpec
-from .validate import Table, check_batch_size, check_memory, show, suggest
+from .validate import TomlTable, check_batch_size, check_memory, show, suggest
 
 MAX_FILE_BYTES = 1024 * 1024  # a scenario is a few hundred bytes; anything huge is a mistake
 MAX_SAMPLES = 10_000_000
@@ -138,19 +138,19 @@ def load_scenario(spec: str | os.PathLike[str]) -> Scenario:
 
 def parse(raw: dict[str, Any], where: str, default_name: str, base_dir: Path) -> Scenario:
     """Validate a parsed TOML document; the first problem found is raised as a ScenarioError."""
-    top = Table(where, "", raw, TOP_KEYS)
+    top = TomlTable(where, "", raw, TOP_KEYS)
     name = top.string("name", default_name) or default_name
     description = top.string("description", "") or ""
     look_for = top.string("look_for", "") or ""
     if not top.has("data"):
         raise ScenarioError(where, "data", "missing", "a [data] table with generator or file")
-    data = _data(Table(where, "data", top.table("data"), DATA_KEYS), base_dir)
-    network = _network(Table(where, "network", top.table("network"), NETWORK_KEYS), data)
-    training = _training(Table(where, "training", top.table("training"), TRAINING_KEYS))
+    data = _data(TomlTable(where, "data", top.table("data"), DATA_KEYS), base_dir)
+    network = _network(TomlTable(where, "network", top.table("network"), NETWORK_KEYS), data)
+    training = _training(TomlTable(where, "training", top.table("training"), TRAINING_KEYS))
     return Scenario(name, description, look_for, where, data, network, training)
 
 
-def _data(t: Table, base_dir: Path) -> DataSpec:
+def _data(t: TomlTable, base_dir: Path) -> DataSpec:
     generator = t.string("generator", None, tuple(GENERATORS))
     file = t.string("file", None)
     if (generator is None) == (file is None):
@@ -190,7 +190,7 @@ def _data(t: Table, base_dir: Path) -> DataSpec:
     )
 
 
-def _network(t: Table, data: DataSpec) -> NetworkSpec:
+def _network(t: TomlTable, data: DataSpec) -> NetworkSpec:
     hidden_raw = t.raw.get("hidden", [16])
     if not isinstance(hidden_raw, list) or len(hidden_raw) > MAX_HIDDEN_LAYERS:
         raise t.error(
@@ -223,7 +223,7 @@ def _network(t: Table, data: DataSpec) -> NetworkSpec:
     return NetworkSpec(tuple(hidden), activation, output, loss, reduction, init, init_scale, dtype)
 
 
-def _training(t: Table) -> TrainingSpec:
+def _training(t: TomlTable) -> TrainingSpec:
     optimizer = t.string("optimizer", "sgd", ("sgd", "adam"))
     lr = t.number("learning_rate", 0.1 if optimizer == "sgd" else 0.001, 0.0, low_open=True)
     momentum = t.number("momentum", 0.0, 0.0, 1.0, high_open=True)

@@ -71,6 +71,13 @@ class TrainingSpec:
     eval_every: int
     seed: int  # seeds weight initialisation and batch shuffling
 
+    def total_steps(self, steps_per_epoch: int) -> int:
+        """The run's length in iterations: ``steps``, or ``epochs`` whole passes."""
+        if self.steps is not None:
+            return self.steps
+        assert self.epochs is not None  # the loader sets exactly one of them
+        return self.epochs * steps_per_epoch
+
 
 @dataclass(frozen=True)
 class Scenario:

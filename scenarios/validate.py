@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from typing import Any
+from typing import Any, overload
 
 from .schema import ScenarioError
 
@@ -34,8 +34,8 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-class Table:
-    """Reads keys of one table; every key read is remembered so leftovers can be reported."""
+class TomlTable:
+    """Checked reads of one TOML table's keys; unknown keys fail at once, with a suggestion."""
 
     def __init__(self, where: str, prefix: str, raw: dict[str, Any], allowed: tuple[str, ...]):
         self.where = where
@@ -65,7 +65,14 @@ class Table:
             raise self.error(key, f"found {show(value)}", f"a table [{self.path(key)}]")
         return value
 
+    @overload
+    def string(self, key: str, default: str, choices: tuple[str, ...] = ()) -> str: ...
+    @overload
+    def string(
+        self, key: str, default: str | None, choices: tuple[str, ...] = ()
+    ) -> str | None: ...
     def string(self, key: str, default: str | None, choices: tuple[str, ...] = ()) -> str | None:
+        """A string (one of ``choices`` if given); ``default`` when the key is left out."""
         value = self.raw.get(key, default)
         allowed = ", ".join(choices) if choices else "a string"
         if value is None:
@@ -76,7 +83,9 @@ class Table:
             raise self.error(key, f"found {show(value)}{suggest(value, choices)}", allowed)
         return value
 
-    def integer(self, key: str, default: int | None, low: int = 0, high: int | None = None):
+    def integer(
+        self, key: str, default: int | None, low: int = 0, high: int | None = None
+    ) -> int | None:
         return check_int(self.where, self.path(key), self.raw.get(key, default), low, high)
 
     def number(

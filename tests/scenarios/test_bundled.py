@@ -38,7 +38,7 @@ def test_bundled_loads_and_builds(name):
     assert np.isfinite(b.net.loss(b.data.X_train, b.data.y_train))
 
 
-def test_scenario_is_frozen():
+def test_scenario_is_frozen() -> None:
     scn = load_scenario("xor")
     with pytest.raises(AttributeError):
         scn.name = "other"  # type: ignore[misc]

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class JsonlLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._open = contextlib.ExitStack()
-        self.f: TextIO = self._open.enter_context(atomic_open(path, "w", encoding="utf-8"))
+        self.f: IO[str] = self._open.enter_context(atomic_open(path, "w", encoding="utf-8"))
 
     def write(self, record: dict[str, Any]) -> None:
         self.f.write(json.dumps(record) + "\n")
@@ -131,7 +131,7 @@ def _loop(
 ) -> int:
     st = built.stepper
     t = scn.training
-    total = t.steps if t.steps is not None else t.epochs * st.steps_per_epoch
+    total = t.total_steps(st.steps_per_epoch)
     # With --json stdout carries exactly one line; the progress goes to stderr instead.
     pout = sys.stderr if as_json else out
     progress = Progress(pout, total, tty=pout.isatty())
