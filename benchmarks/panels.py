@@ -93,7 +93,7 @@ async def main() -> None:
         ("decision map", DecisionMapPanel, five),
         (
             "loss plot 1e6 steps",
-            lambda: LossPlot(throttle=0),
+            lambda: LossPlot(),
             [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01)],
         ),
     ]

@@ -37,6 +37,7 @@ class LayerSnap:
 class DecisionMap:
     """Network output over a grid of the (2-D) input plane, plus the training points."""
 
+    version: int  # Stepper.version it was computed at: with the grid's shape, identifies it
     xs: Array  # (w,) x1 coordinates of columns
     ys: Array  # (h,) x2 coordinates of rows, top row first
     classes: Array  # (h, w) predicted class per cell
@@ -122,7 +123,13 @@ def decision_map(stepper: Stepper, width: int, height: int, pad: float = 0.1) ->
             conf = np.clip(conf, 0, 1)
     labels = np.array(net.true_labels(stepper.y), copy=True)
     return DecisionMap(
-        xs, ys, cls.reshape(height, width), conf.reshape(height, width), X.copy(), labels
+        stepper.version,
+        xs,
+        ys,
+        cls.reshape(height, width),
+        conf.reshape(height, width),
+        X.copy(),
+        labels,
     )
 
 

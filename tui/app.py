@@ -198,16 +198,16 @@ class BackpropApp(EngineController):
     def on_cursor_moved(self, message: CursorMoved) -> None:
         """The weights cursor moved: Explain shows that unit, Gradients that layer."""
         explain = self._panel("explain")
-        if hasattr(explain, "set_cursor"):
-            explain.set_cursor(message.layer, message.row, message.col, message.kind)
+        if hasattr(explain, "follow_cursor"):
+            explain.follow_cursor(message.layer, message.row, message.col, message.kind)
         gradients = self._panel("gradients")
-        if hasattr(gradients, "set_layer"):
-            gradients.set_layer(message.layer)
+        if hasattr(gradients, "follow_cursor"):
+            gradients.follow_cursor(message.layer, message.row, message.col, message.kind)
 
     def on_sample_selected(self, message: SampleSelected) -> None:
         explain = self._panel("explain")
-        if hasattr(explain, "set_sample"):
-            explain.set_sample(message.index)
+        if hasattr(explain, "follow_sample"):
+            explain.follow_sample(message.index)
 
     # ---- layout ----------------------------------------------------------------------------
     def _panel(self, pid: str) -> Widget:

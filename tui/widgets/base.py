@@ -25,8 +25,9 @@ class Panel(Protocol):
 class SnapshotPanel(Redraw):
     """A panel that renders the newest Snapshot; it redraws only when ``key`` changes.
 
-    Subclasses set TITLE, implement ``build()`` (see Redraw) and may widen ``key`` with what
-    else their picture depends on.
+    Subclasses set TITLE, implement ``build()`` (see Redraw), may widen ``key`` with what else
+    their picture depends on, and may override ``adopt`` (every snapshot) and ``changed`` (a
+    snapshot with a new key, just before the redraw).
     """
 
     TITLE: ClassVar[str] = ""
@@ -46,15 +47,26 @@ class SnapshotPanel(Redraw):
         return self.no_color if self.no_color is not None else no_color_active(self)
 
     def key(self, snapshot: Snapshot) -> Hashable:
-        """What the picture depends on; equal keys, no redraw."""
-        return snapshot.version
+        """What the picture depends on; equal keys, no redraw.
+
+        The scenario too: a newly opened scenario's Stepper counts its versions from 0 again.
+        """
+        return snapshot.scenario, snapshot.version
 
     def show(self, snapshot: Snapshot) -> None:
         key = self.key(snapshot)
         self.snapshot = snapshot
+        self.adopt(snapshot)
         if key != self._key:
             self._key = key
+            self.changed()
             self.redraw()
+
+    def adopt(self, snapshot: Snapshot) -> None:
+        """Every snapshot: keep the panel's own selection inside it (e.g. clamp a cursor)."""
+
+    def changed(self) -> None:
+        """A snapshot with a new key arrived: drop caches, follow the computation."""
 
     def follow_cursor(self, layer: int, row: int, col: int, kind: str) -> None:
         """The weights cursor moved (kind "W" or "b"); panels that care override this."""

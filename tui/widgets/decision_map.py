@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Hashable
 
 import numpy as np
 from rich.style import Style
@@ -10,8 +11,8 @@ from rich.text import Text
 
 from engine.snapshot import DecisionMap, Snapshot
 
-from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder, no_color_active
-from .redraw import Redraw
+from .base import SnapshotPanel
+from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder
 
 Q = 6  # confidence shades per class
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -28,34 +29,23 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-class DecisionMapPanel(Redraw):
-    """Ask the engine for ``wanted_grid()`` cells; any other grid is resampled to fit."""
+class DecisionMapPanel(SnapshotPanel):
+    """The map the snapshot carries, resampled to the panel's cells."""
+
+    TITLE = "Decision map"
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Decision map"
-        self.snapshot: Snapshot | None = None
-        self.no_color: bool | None = None
-        self._key: tuple | None = None
         self._styles: dict[tuple[int, int], Style] = {}
 
-    def wanted_grid(self) -> tuple[int, int]:
-        """(columns, 2 x rows) of the map area: the decision_size to pass to take_snapshot."""
-        w, h = self.size
-        return max(w, 2), max(2 * (h - 1), 2)
-
-    def show(self, snapshot: Snapshot) -> None:
-        # what the panel draws depends on the map alone, and the session hands out the same
-        # DecisionMap object until it recomputes one: a run's snapshots mostly reuse it
+    def key(self, snapshot: Snapshot) -> Hashable:
+        # the picture depends on the map alone, and the session hands out the same map until
+        # the weights or the grid change: a run's snapshots mostly reuse it
         d = snapshot.decision
-        key = (d is None, snapshot.class_names)
-        old = self.snapshot
-        self.snapshot = snapshot
-        if old is None or d is not old.decision or key != self._key:
-            self._key = key
-            self.redraw()
+        where = None if d is None else (d.version, d.classes.shape)
+        return snapshot.scenario, where, snapshot.class_names
 
     def _style(self, up: int, low: int) -> Style:
         st = self._styles.get((up, low))
@@ -73,7 +63,7 @@ class DecisionMapPanel(Redraw):
         d = s.decision
         if d is None:
             return Text("The decision map is drawn for 2-D classification scenarios.", style="dim")
-        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        nc = self.colourless
         w, h = max(self.size.width, 4), max(self.size.height - 1, 2)
         tb = TextBuilder()
         self._legend(tb, s, nc)

@@ -1,4 +1,4 @@
-"""Explain panel: the equation of the unit just computed, with the selected unit's real numbers."""
+"""Explain panel: the equation of the unit just computed, with the selected neuron's numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rich.text import Text
 from engine.activations import ACTIVATIONS
 from engine.snapshot import LayerSnap, Snapshot
 
-from .palette import TextBuilder, fmt, signed, snapshot_key
-from .redraw import Redraw
+from .base import SnapshotPanel
+from .palette import TextBuilder, fmt, signed
 
 MAX_TERMS = 4  # dot-product terms written out before "…"
 EQ, NUM, NOTE = "bold", "cyan", "dim"
@@ -70,7 +70,7 @@ def _par(text: str) -> str:
 
 
 def _fprime(name: str, z: float, a: float) -> float:
-    """f'(z) of one unit, for display (the same formula the engine uses)."""
+    """f'(z) of one neuron, for display (the same formula the engine uses)."""
     act = ACTIVATIONS.get(name)
     return float(act.grad(np.array([z]), np.array([a]))[0]) if act else float("nan")
 
@@ -101,31 +101,24 @@ def hang(text: Text, width: int) -> Text:
     return out
 
 
-class ExplainPanel(Redraw):
-    """Set ``cursor = (layer, row, col, kind)`` and ``sample = i`` from the app, then refresh()."""
+class ExplainPanel(SnapshotPanel):
+    """The equation of the unit just computed, for the weights cursor's neuron and the sample
+    chosen in the outputs panel."""
+
+    TITLE = "Explain"
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Explain"
-        self.snapshot: Snapshot | None = None
-        self.cursor: tuple[int, int, int, str] = (0, 0, 0, "W")
+        self.cursor: tuple[int, int, int, str] = (0, 0, 0, "W")  # layer, row, col, kind
         self.sample = 0
-        self._key: tuple | None = None
 
-    def show(self, snapshot: Snapshot) -> None:
-        key = (*snapshot_key(snapshot), snapshot.last_unit)
-        self.snapshot = snapshot
-        if key != self._key:
-            self._key = key
-            self.redraw()
-
-    def set_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
+    def follow_cursor(self, layer: int, row: int, col: int, kind: str) -> None:
         self.cursor = (layer, row, col, kind)
         self.redraw()
 
-    def set_sample(self, index: int) -> None:
+    def follow_sample(self, index: int) -> None:
         self.sample = index
         self.redraw()
 
@@ -134,8 +127,8 @@ class ExplainPanel(Redraw):
             self.border_title = title
 
     # ---- helpers ------------------------------------------------------------------------------
-    def _unit(self, lay: LayerSnap) -> tuple[int, int]:
-        """(i, j) of the cursor clamped into ``lay``: the unit j and incoming weight i shown."""
+    def _neuron(self, lay: LayerSnap) -> tuple[int, int]:
+        """(i, j) of the cursor clamped into ``lay``: the neuron j and incoming weight i shown."""
         _, row, col, _ = self.cursor
         fi, fo = lay.W.shape
         return max(0, min(row, fi - 1)), max(0, min(col, fo - 1))
@@ -203,7 +196,7 @@ class ExplainPanel(Redraw):
 
     def _forward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
         lay = s.layers[k]
-        _, j = self._unit(lay)
+        _, j = self._neuron(lay)
         n = self._sample(s)
         a_in = self._a_prev(s, k)
         src = "x" if k == 0 else f"a{k}"
@@ -268,7 +261,7 @@ class ExplainPanel(Redraw):
 
     def _backward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
         lay = s.layers[k]
-        i, j = self._unit(lay)
+        i, j = self._neuron(lay)
         n = self._sample(s)
         last = k == len(s.layers) - 1
         per = f" / {s.batch_rows}" if s.reduction == "mean" else ""  # mean: δ_L carries 1/B
@@ -330,7 +323,7 @@ class ExplainPanel(Redraw):
     def _update(self, tb: TextBuilder, s: Snapshot) -> None:
         layer = max(0, min(self.cursor[0], len(s.layers) - 1))
         lay = s.layers[layer]
-        i, j = self._unit(lay)
+        i, j = self._neuron(lay)
         is_b = self.cursor[3] == "b"
         name = f"b{layer + 1}[{j}]" if is_b else f"W{layer + 1}[{i},{j}]"
         new = lay.b[j] if is_b else lay.W[i, j]

@@ -10,9 +10,9 @@ from rich.text import Text
 
 from engine.snapshot import LayerSnap, Snapshot
 
+from .base import SnapshotPanel
 from .heatmap import block_reduce, heat_row, robust_scale
-from .palette import Lines, TextBuilder, levels, no_color_active, snapshot_key
-from .redraw import Redraw
+from .palette import Lines, TextBuilder, levels
 
 SPARKS = "▁▂▃▄▅▆▇█"
 TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding
@@ -43,27 +43,19 @@ def sparkline(hist: np.ndarray, width: int, lo: float, hi: float) -> str:
     return "".join(SPARKS[i] for i in idx)
 
 
-class GradientsPanel(Redraw):
-    """Shows the gradient of the layer being computed, else of ``layer`` (set by the app)."""
+class GradientsPanel(SnapshotPanel):
+    """Shows the gradient of the layer being computed, else of the weights cursor's layer."""
+
+    TITLE = "Gradients"
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Gradients"
-        self.snapshot: Snapshot | None = None
-        self.cur_layer = 0  # the weights cursor's layer, set by the app from CursorMoved
-        self.no_color: bool | None = None
-        self._key: tuple | None = None
+        self.cur_layer = 0  # the weights cursor's layer
 
-    def show(self, snapshot: Snapshot) -> None:
-        key = (*snapshot_key(snapshot), snapshot.last_phase, snapshot.last_layer)
-        self.snapshot = snapshot
-        if key != self._key:
-            self._key = key
-            self.redraw()
-
-    def set_layer(self, layer: int) -> None:
+    def follow_cursor(self, layer: int, row: int, col: int, kind: str) -> None:
+        """Outside backward, show the gradient of the weights cursor's layer."""
         if layer != self.cur_layer:
             self.cur_layer = layer
             self.redraw()
@@ -72,7 +64,7 @@ class GradientsPanel(Redraw):
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
-        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        nc = self.colourless
         width, height = max(self.size.width, 30), max(self.size.height, 4)
         tb = TextBuilder()
         used = self._table(tb, s, width)

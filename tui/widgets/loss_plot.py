@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
-from textual.timer import Timer
 
 from engine.snapshot import Snapshot
 
-from .palette import Lines, TextBuilder, no_color_active
-from .redraw import Redraw
+from .base import SnapshotPanel
+from .palette import Lines, TextBuilder
 
 # 256-colour indexes below 16, so 16-colour terminals show them as they are
 RAW, SMOOTH, TEST, ACC = 8, 14, 11, 10
@@ -46,71 +43,42 @@ def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[ok].astype(np.float64), y[ok].astype(np.float64)
 
 
-class LossPlot(Redraw):
-    """``log_y`` and ``show_accuracy`` redraw when set; ``throttle`` seconds between builds.
+class LossPlot(SnapshotPanel):
+    """``log_y`` and ``show_accuracy`` redraw when set.
 
-    The app paces the panels itself while a run goes (app.RUN_PERIOD), so it keeps the default
-    0: a step shows at once.
+    A unit step changes the snapshot's version but not the curves: the plotext build (the
+    costly part) is cached on the curves themselves, so such a redraw reuses it.
     """
 
+    TITLE = "Loss"
     log_y: reactive[bool] = reactive(False)
     show_accuracy: reactive[bool] = reactive(True)
 
     def __init__(
-        self,
-        throttle: float = 0.0,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Loss"
-        self.throttle = throttle
-        self.no_color: bool | None = None
-        self.snapshot: Snapshot | None = None
         self.builds = 0  # plotext builds so far (tests and benchmarks read it)
-        self._data_key: bytes | None = None
-        self._cache_key: tuple | None = None
+        self._cache_key: tuple[object, ...] | None = None
         self._cache: Lines | None = None
-        self._last_build = -1e9
-        self._timer: Timer | None = None
 
     def toggle_log_y(self) -> None:
         self.log_y = not self.log_y
-
-    def show(self, snapshot: Snapshot) -> None:
-        s = snapshot
-        key = b"".join(
-            np.ascontiguousarray(a).tobytes()
-            for a in (s.loss_x, s.loss_y, s.eval_steps, s.test_loss, s.test_accuracy)
-        )
-        self.snapshot = snapshot
-        if key == self._data_key:
-            return
-        self._data_key = key
-        wait = self.throttle - (time.monotonic() - self._last_build)
-        if self.throttle <= 0 or wait <= 0:
-            self.redraw()
-        elif self._timer is None:
-            # coalesce: one redraw at the end of the throttle window, with the newest data
-            self._timer = self.set_timer(wait, self._deferred)
-
-    def _deferred(self) -> None:
-        self._timer = None
-        self.redraw()
 
     def build(self) -> Lines | Text:
         s = self.snapshot
         if s is None or len(s.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
-        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        nc = self.colourless
         w, h = max(self.size.width, 20), max(self.size.height, 5)
-        key = (self._data_key, w, h, self.log_y, self.show_accuracy, nc)
+        data = b"".join(
+            np.ascontiguousarray(a).tobytes()
+            for a in (s.loss_x, s.loss_y, s.eval_steps, s.test_loss, s.test_accuracy)
+        )
+        key = (data, w, h, self.log_y, self.show_accuracy, nc)
         if key != self._cache_key or self._cache is None:
             self._cache = self._build(s, w, h, nc)
             self._cache_key = key
-            self._last_build = time.monotonic()
             self.builds += 1
         return self._cache
 

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from engine.snapshot import Snapshot
 from tui.messages import SampleSelected
 
-from .palette import Lines, TextBuilder, fmt, no_color_active, snapshot_key
-from .redraw import Redraw
+from .base import SnapshotPanel
+from .palette import Lines, TextBuilder, fmt
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 TRUE = Style(color="green", bold=True)
@@ -30,7 +30,7 @@ def bar(frac: float, width: int) -> str:
     return s.ljust(width)
 
 
-class OutputsPanel(Redraw, can_focus=True):
+class OutputsPanel(SnapshotPanel, can_focus=True):
     """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,23 +40,16 @@ class OutputsPanel(Redraw, can_focus=True):
         Binding("end", "pick(1000000000)", show=False),
     ]
 
+    TITLE = "Outputs"
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Outputs"
-        self.snapshot: Snapshot | None = None
         self.sample = 0
-        self.no_color: bool | None = None
-        self._key: tuple | None = None
 
-    def show(self, snapshot: Snapshot) -> None:
-        key = (*snapshot_key(snapshot), snapshot.outputs is None, snapshot.X is None)
-        self.snapshot = snapshot
+    def adopt(self, snapshot: Snapshot) -> None:
         self.sample = max(0, min(self.sample, self.n_samples - 1))
-        if key != self._key:
-            self._key = key
-            self.redraw()
 
     @property
     def n_samples(self) -> int:
@@ -75,11 +68,6 @@ class OutputsPanel(Redraw, can_focus=True):
             self.sample = new
             self.redraw()
             self.post_message(SampleSelected(new))
-
-    def select(self, index: int) -> None:
-        """Select a sample without posting SampleSelected (for the app)."""
-        self.sample = max(0, min(index, max(self.n_samples - 1, 0)))
-        self.redraw()
 
     # ---- drawing ------------------------------------------------------------------------------
     def build(self) -> Lines | Text:
@@ -110,7 +98,7 @@ class OutputsPanel(Redraw, can_focus=True):
         return tb.build()
 
     def _draw_classes(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
-        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        nc = self.colourless
         out = s.outputs[i]
         probs, true = _probs_and_label(s, i, out)
         k = len(probs)

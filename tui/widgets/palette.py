@@ -17,8 +17,6 @@ from textual.strip import Strip
 from textual.style import Style as VStyle
 from textual.visual import RenderOptions, Visual
 
-from engine.snapshot import Snapshot
-
 from ..numbers import fit_number, fmt, fmt_exact, signed  # noqa: F401  (re-exported until the panels import ..numbers)
 
 # Diverging scale after Moreland's "coolwarm": blue (negative), light grey (zero), red
@@ -123,23 +121,6 @@ def shade_cell(level: int, width: int) -> str:
     mag = SHADES[max(1, min(4, math.ceil(abs(k) * 4 / STEPS)))]
     sign = "-" if k < 0 else "+"
     return sign + mag * (width - 1) if width > 1 else (mag if k > 0 else sign)
-
-
-def snapshot_key(s: Snapshot) -> tuple:
-    """Scalars that change whenever the training state changes (step, unit, undo, settings)."""
-    return (
-        s.version,
-        s.scenario,
-        s.step,
-        s.position,
-        s.undo_count,
-        s.lr,
-        s.batch_rows,
-        s.momentum,
-        s.pending,
-        s.diverged,
-        s.deltas_kept,
-    )
 
 
 # ---- text building ------------------------------------------------------------------------

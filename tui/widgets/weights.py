@@ -12,16 +12,18 @@ from textual.binding import Binding, BindingType
 from engine.snapshot import LayerSnap, Snapshot
 from tui.messages import CursorMoved
 
+from .base import SnapshotPanel
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
-from .palette import Lines, TextBuilder, fmt, fmt_exact, levels, no_color_active, snapshot_key
-from .redraw import Redraw
+from .palette import Lines, TextBuilder, fmt, fmt_exact, levels
 
 COMPUTING = Style(color="yellow", bold=True)
+# block-summarised W, its levels, summarised b, its levels, the colour scale
+Reduced = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
 CELL_WIDTHS = (7, 6, 5, 4, 3, 2)
 
 
-class WeightsPanel(Redraw, can_focus=True):
-    """W (rows = input unit i, columns = output unit j) and b of the cursor's layer.
+class WeightsPanel(SnapshotPanel, can_focus=True):
+    """W (rows = input neuron i, columns = output neuron j) and b of the cursor's layer.
 
     Keys when focused: arrows move the cursor (the row under W is b), shift+arrows jump a
     block, pgup/pgdn or < > or , . change layer, m switches block summary mean / max-abs.
@@ -41,38 +43,32 @@ class WeightsPanel(Redraw, can_focus=True):
         Binding("m", "summary", "mean/max", show=False),
     ]
 
+    TITLE = "Weights"
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "Weights"
-        self.snapshot: Snapshot | None = None
         self.cur_layer = 0
-        self.row = 0  # input unit i; == fan_in means the bias row
+        self.row = 0  # input neuron i; == fan_in means the bias row
         self.col = 0
         self.summary = "maxabs"
-        self.no_color: bool | None = None  # None: follow NO_COLOR / app.no_color
-        self._key: tuple | None = None
-        self._cache: dict[tuple, tuple] = {}
+        self._cache: dict[tuple[int, int, int, str], Reduced] = {}
         self._shown: tuple[int, int] = (1, 1)  # display blocks (rows, cols) of the last render
         self._user_layer = False  # the user chose a layer since the last step: keep it
-        self._step_key: tuple | None = None
 
     # ---- data -------------------------------------------------------------------------------
-    def show(self, snapshot: Snapshot) -> None:
-        key = (*snapshot_key(snapshot), snapshot.last_layer, snapshot.last_phase)
-        self.snapshot = snapshot
+    def adopt(self, snapshot: Snapshot) -> None:
         n = len(snapshot.layers)
         if self.cur_layer >= n:
             self.cur_layer, self.row, self.col = n - 1, 0, 0
         self._clamp()
-        if key != self._step_key:  # a new step (or the first snapshot)
-            self._step_key = key
-            self._follow(snapshot)
-        if key != self._key:
-            self._key = key
-            self._cache.clear()
-            self.redraw()
+
+    def changed(self) -> None:
+        """A new step (or the first snapshot): new weights, and maybe a layer to follow."""
+        self._cache.clear()
+        if self.snapshot is not None:
+            self._follow(self.snapshot)
 
     def _follow(self, s: Snapshot) -> None:
         """Stepping through a pass, show the layer being computed, unless the user picked one
@@ -83,7 +79,7 @@ class WeightsPanel(Redraw, can_focus=True):
         elif layer is not None and layer != self.cur_layer:
             self.cur_layer = layer
             self._clamp()
-            self._post()  # Explain and Gradients follow the cursor
+            self._announce()  # Explain and Gradients follow the cursor; show() redraws
 
     @property
     def kind(self) -> str:
@@ -105,10 +101,13 @@ class WeightsPanel(Redraw, can_focus=True):
     def _post(self) -> None:
         self._clamp()
         self.redraw()
+        self._announce()
+
+    def _announce(self) -> None:
         row = 0 if self.kind == "b" else self.row
         self.post_message(CursorMoved(self.cur_layer, row, self.col, self.kind))
 
-    def set_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
+    def follow_cursor(self, layer: int, row: int, col: int, kind: str = "W") -> None:
         """Put the cursor somewhere without posting CursorMoved (for the app)."""
         self.cur_layer = layer
         self._clamp_layer()
@@ -153,7 +152,7 @@ class WeightsPanel(Redraw, can_focus=True):
         self.redraw()
 
     # ---- drawing ------------------------------------------------------------------------------
-    def _reduced(self, lay: LayerSnap, rows: int, cols: int) -> tuple:
+    def _reduced(self, lay: LayerSnap, rows: int, cols: int) -> Reduced:
         """Block-summarised W and b with their colour levels; computed once per snapshot/size."""
         key = (lay.index, rows, cols, self.summary)
         hit = self._cache.get(key)
@@ -170,7 +169,7 @@ class WeightsPanel(Redraw, can_focus=True):
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
-        nc = self.no_color if self.no_color is not None else no_color_active(self)
+        nc = self.colourless
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         lay = s.layers[self.cur_layer]
         fi, fo = lay.W.shape

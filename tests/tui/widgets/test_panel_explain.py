@@ -15,7 +15,7 @@ async def test_phases_with_numbers() -> None:
         p = app.panel
         await pilot.pause()
         assert "Press n to start" in p.render().plain
-        p.set_cursor(1, 2, 3, "W")
+        p.follow_cursor(1, 2, 3, "W")
         seen = {}
         for _ in range(9):
             st.step_unit()

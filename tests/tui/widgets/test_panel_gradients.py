@@ -23,7 +23,7 @@ async def test_norms_and_delta_in_backward(five_backward) -> None:
 async def test_outside_backward_follows_layer(five_after_loss) -> None:
     app = PanelApp(GradientsPanel(), five_after_loss)
     async with app.run_test(size=(80, 20)) as pilot:
-        app.panel.set_layer(2)
+        app.panel.follow_cursor(2, 0, 0, "W")
         await pilot.pause()
         text = app.panel.render().plain
         assert "∂L/∂W L3: not computed yet" in text

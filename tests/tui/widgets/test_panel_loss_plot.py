@@ -1,4 +1,4 @@
-"""LossPlot: the plotext text, log-y toggle, caching and throttling."""
+"""LossPlot: the plotext text, log-y toggle and caching."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tui.widgets.loss_plot import LossPlot, decade_ticks, ema, thin
 
 
 async def test_plot_legend_log_and_cache(five_long) -> None:
-    app = PanelApp(LossPlot(throttle=0), five_long)
+    app = PanelApp(LossPlot(), five_long)
     async with app.run_test(size=(80, 20)) as pilot:
         await pilot.pause()
         p = app.panel
@@ -29,21 +29,10 @@ async def test_plot_legend_log_and_cache(five_long) -> None:
         assert "0.000000" not in logged
 
 
-async def test_throttle_coalesces(five_long, five_after_loss) -> None:
-    app = PanelApp(LossPlot(throttle=10.0), five_long)
-    async with app.run_test(size=(60, 16)) as pilot:
-        await pilot.pause()
-        p = app.panel
-        n = p.builds
-        p.show(five_after_loss)  # new data inside the throttle window: deferred
-        await pilot.pause()
-        assert p.builds == n and p._timer is not None
-
-
 async def test_empty() -> None:
     from panel_app import five_stepper, snap
 
-    app = PanelApp(LossPlot(throttle=0), snap(five_stepper()))
+    app = PanelApp(LossPlot(), snap(five_stepper()))
     async with app.run_test(size=(60, 16)) as pilot:
         await pilot.pause()
         assert "no iterations yet" in app.panel.render().plain

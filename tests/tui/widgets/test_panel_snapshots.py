@@ -29,13 +29,13 @@ def _app(kind: str, size: tuple[int, int], no_color: bool = False) -> PanelApp:
     if kind == "gradients":
         return PanelApp(GradientsPanel(), _five(7), no_color=no_color)
     if kind == "loss_plot":
-        return PanelApp(LossPlot(throttle=0), _five(0, 200), no_color=no_color)
+        return PanelApp(LossPlot(), _five(0, 200), no_color=no_color)
     if kind == "explain":
         app = PanelApp(ExplainPanel(), _five(7))
         app.panel.cursor = (1, 2, 3, "W")
         return app
     w, h = size
-    dec = (w - 2, 2 * (h - 3))  # the panel's wanted_grid() at this size
+    dec = (w - 2, 2 * (h - 3))  # a cell per column and half row inside the border and legend
     return PanelApp(DecisionMapPanel(), _five(0, 200, dec), no_color=no_color)
 
 

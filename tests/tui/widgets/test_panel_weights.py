@@ -47,7 +47,7 @@ async def test_values_printed_and_computing_layer(five_backward) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         p = app.panel
-        p.set_cursor(1, 0, 0)
+        p.follow_cursor(1, 0, 0)
         text = p.render().plain
         assert "L2 8×8 ◀bwd" in text  # backward L2/3 was the last unit
         w = five_backward.layers[1].W
@@ -80,7 +80,7 @@ async def test_small_layer_in_full_when_short(five_backward) -> None:
     app = PanelApp(WeightsPanel(), five_backward)
     async with app.run_test(size=(80, 12)) as pilot:  # border 2 + 10 rows
         p = app.panel
-        p.set_cursor(1, 0, 0)
+        p.follow_cursor(1, 0, 0)
         await pilot.pause()
         text = p.render().plain
         assert "blocks" not in text
