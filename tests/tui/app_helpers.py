@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tui.app import BackpropApp
 from tui.session import Session
 
+# Frozen copies of bundled scenarios (same names): tuning a bundled one changes no test here.
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "scenarios"
+
+
+def fixture(name: str) -> Path:
+    """The test-owned scenario file ``name`` (five-classes, xor, sine, iris)."""
+    return FIXTURES / f"{name}.toml"
+
+
+def open_session(name: str = "five-classes") -> Session:
+    return Session.open(fixture(name))
+
 
 def new_app(scenario: str = "five-classes") -> BackpropApp:
     # throttle=0: panels redraw on every snapshot, so what a test sees does not depend on time
-    return BackpropApp(Session.open(scenario), throttle=0)
+    return BackpropApp(open_session(scenario), throttle=0)
 
 
 async def settle(pilot: Pilot) -> None:

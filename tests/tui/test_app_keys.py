@@ -6,7 +6,7 @@ import asyncio
 import io
 
 import numpy as np
-from app_helpers import new_app, press, settle
+from app_helpers import new_app, open_session, press, settle
 from rich.console import Console
 
 from engine import Phase
@@ -16,7 +16,6 @@ from tui.keys import KEYS
 from tui.screens.help import HelpScreen, help_text
 from tui.screens.lr_input import LrInput
 from tui.screens.scenario_picker import ScenarioPicker
-from tui.session import Session
 from tui.widgets.status_line import StatusLine
 
 SIZE = (80, 24)  # small: one panel drawn, so the keys tests stay fast
@@ -405,7 +404,7 @@ async def test_switching_to_a_scenario_without_a_map_leaves_the_map_panel() -> N
 
 async def test_stepping_updates_every_panel_at_once_without_test_throttle() -> None:
     """The run-time pacing of the panels must not delay a step: every panel shows it."""
-    app = BackpropApp(Session.open("five-classes"))  # the default pacing, not throttle=0
+    app = BackpropApp(open_session())  # the default pacing, not throttle=0
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         for key in ("space", "n", "n"):

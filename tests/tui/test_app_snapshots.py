@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import new_app, press, settle
+from app_helpers import new_app, open_session, press, settle
 
 from tui.app import BackpropApp
-from tui.session import Session
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 PHASES = {"forward": ("n", "n", "n"), "backward": ("f", "n", "n"), "update": ("space", "u")}
@@ -47,7 +46,7 @@ def test_lr_input(snap_compare, size: tuple[int, int]) -> None:
 
 def test_decision_map_after_training(snap_compare) -> None:
     """xor after 400 iterations: the map shows the four quadrants forming."""
-    session = Session.open("xor")
+    session = open_session("xor")
     session.stepper.run(400)  # before the app starts: no worker is running yet
     app = BackpropApp(session, throttle=0)
     assert snap_compare(app, terminal_size=(160, 48), run_before=keys_then_settle("space", "6"))
