@@ -8,7 +8,8 @@ from .history import History, downsample
 from .losses import LOSSES, REDUCTIONS, VALID_PAIRS, Loss
 from .network import Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Optimizer
-from .stepper import Divergence, IterationState, Phase, RunResult, Stepper, Unit
+from .stepper import Stepper
+from .units import Divergence, IterationState, Phase, RunResult, Unit
 
 __all__ = [
     "ACTIVATIONS",

@@ -78,8 +78,8 @@ def gradient_check(
     restored exactly afterwards. Each checked parameter costs two forward passes; backprop gets all
     P derivatives from one forward and one backward pass.
     """
-    X = net._cast(X)
-    y = net._targets(y)
+    X = net.as_inputs(X)
+    y = net.as_targets(y)
     t_bp = math.inf
     for _ in range(5):  # best of 5: one pass is short enough for a timer tick to matter
         t0 = time.perf_counter()

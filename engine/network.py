@@ -109,11 +109,6 @@ class Network:
             layer.W = W
             layer.b = b
 
-    def copy(self) -> Network:
-        other = Network(self.sizes, self.activations, self.loss_fn, self.dtype)
-        other.params[...] = self.params
-        return other
-
     @property
     def n_layers(self) -> int:
         return len(self.layers)
@@ -140,11 +135,13 @@ class Network:
         return f"{arch} {hid}{self.output}/{self.loss_name} ({self.reduction}), {self.dtype.name}"
 
     # ---- computation ----------------------------------------------------------------------
-    def _cast(self, X: Array) -> Array:
+    def as_inputs(self, X: Array) -> Array:
+        """X as an array of the net's dtype (no copy when it already is one)."""
         X = np.asarray(X)
         return X if X.dtype == self.dtype else X.astype(self.dtype)
 
-    def _targets(self, y: Array) -> Array:
+    def as_targets(self, y: Array) -> Array:
+        """y as the loss expects it: integer labels for cross-entropy, else the net's dtype."""
         y = np.asarray(y)
         if self.loss_fn.name == "cross_entropy":
             return y if y.dtype.kind in "iu" else y.astype(np.intp)
@@ -152,7 +149,7 @@ class Network:
 
     def forward_all(self, X: Array) -> tuple[list[Array], list[Array]]:
         """All pre-activations zs[l] and activations acts[l], l = 0..L-1 (X itself not included)."""
-        a = self._cast(X)
+        a = self.as_inputs(X)
         zs: list[Array] = []
         acts: list[Array] = []
         for layer in self.layers:
@@ -163,14 +160,14 @@ class Network:
 
     def forward(self, X: Array) -> Array:
         """Output activations, shape (n, outputs)."""
-        a = self._cast(X)
+        a = self.as_inputs(X)
         for layer in self.layers:
             _, a = layer.forward(a)
         return a
 
     def per_sample_loss(self, X: Array, y: Array) -> Array:
         zs, acts = self.forward_all(X)
-        return self.loss_fn.per_sample(zs[-1], acts[-1], self._targets(y))
+        return self.loss_fn.per_sample(zs[-1], acts[-1], self.as_targets(y))
 
     def loss(self, X: Array, y: Array) -> float:
         """Data loss (no regularisation term) under the net's reduction."""
@@ -198,8 +195,8 @@ class Network:
 
     def gradients(self, X: Array, y: Array) -> list[tuple[Array, Array]]:
         """[(dW, db), ...] aligned with ``layers``, of the data loss; fresh copies."""
-        X = self._cast(X)
-        y = self._targets(y)
+        X = self.as_inputs(X)
+        y = self.as_targets(y)
         zs, acts = self.forward_all(X)
         self.backward_into(X, y, zs, acts)
         return [(gW.copy(), gb.copy()) for gW, gb in self.grad_views]
@@ -242,7 +239,7 @@ class Network:
     def loss_and_accuracy(self, X: Array, y: Array, accuracy: bool = True) -> tuple[float, float]:
         """Data loss and accuracy from one forward pass (evaluation's whole cost)."""
         zs, acts = self.forward_all(X)
-        yt = self._targets(y)
+        yt = self.as_targets(y)
         loss = self.loss_fn.reduce(self.loss_fn.per_sample(zs[-1], acts[-1], yt))
         if not accuracy or not len(yt):
             return loss, float("nan")

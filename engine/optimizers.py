@@ -101,8 +101,8 @@ class Optimizer:
     def step(self, net: Network, X: Array, y: Array) -> float:
         """Fast path: one forward, one backward, one update; returns the loss before the update."""
         self.bind(net)
-        X = net._cast(X)
-        y = net._targets(y)
+        X = net.as_inputs(X)
+        y = net.as_targets(y)
         zs, acts = net.forward_all(X)
         loss = net.loss_fn.reduce(net.loss_fn.per_sample(zs[-1], acts[-1], y))
         net.backward_into(X, y, zs, acts)

@@ -3,9 +3,12 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
-from .data import Batcher
+from .data import Batcher, BatcherState
 from .evaluation import evaluate_sets
 from .fastpath import run_fast
 from .history import History
@@ -44,14 +47,14 @@ class Stepper:
         self.net = net
         self.opt = optimizer
         optimizer.bind(net)
-        self.X = net._cast(X)
-        self.y = net._targets(y)
+        self.X = net.as_inputs(X)
+        self.y = net.as_targets(y)
         if self.X.shape[0] != self.y.shape[0]:
             raise ValueError(f"X has {self.X.shape[0]} rows but y has {self.y.shape[0]}")
         if self.X.ndim != 2 or self.X.shape[1] != net.sizes[0]:
             raise ValueError(f"X must have shape (n, {net.sizes[0]}), got {self.X.shape}")
-        self.X_test = None if X_test is None else net._cast(X_test)
-        self.y_test = None if y_test is None else net._targets(y_test)
+        self.X_test = None if X_test is None else net.as_inputs(X_test)
+        self.y_test = None if y_test is None else net.as_targets(y_test)
         self.task = task
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.batcher = Batcher(self.X.shape[0], batch_size, rng)
@@ -73,7 +76,10 @@ class Stepper:
         self._k = 0  # units done in the current iteration; len(units) means complete
         self._epoch_before = 0
         self.it = self._fresh_state()
+        # the start state of the iteration in progress: a copy on the unit path; on the fast path
+        # the undo ring holds it and only the batch position is kept here
         self._started: Saved | None = None
+        self._fast_mark: BatcherState | None = None
         self.initial_params = net.params.copy()
         self.initial_opt_state = optimizer.state()
         self.initial_batcher = self.batcher.state()
@@ -185,16 +191,6 @@ class Stepper:
         self.pending.clear()
 
     # ---- saving and restoring -------------------------------------------------------------
-    def _push_undo(self) -> None:
-        self._undo.push(
-            self.net.params,
-            self.opt.state_views(),
-            self.batcher.state(),
-            self.step,
-            self.history.lengths(),
-            self._eval_due,
-        )
-
     def _save(self) -> Saved:
         return Saved(
             self.net.params.copy(),
@@ -273,8 +269,6 @@ class Stepper:
         if not ok:
             return None
         self._k += 1
-        if self._k == len(self._units):
-            self._finish_iteration()
         return unit
 
     def finish_phase(self) -> list[Unit]:
@@ -310,39 +304,8 @@ class Stepper:
             if self._k == len(self._units):
                 return True
 
-    def _locate(self, sq_norms: Array) -> Divergence:
-        """Name the first non-finite quantity of a rejected update: a layer's gradient (the
-        backward pass runs L..1, so the highest such layer) or else the new weights."""
-        bad = np.flatnonzero(~np.isfinite(sq_norms))
-        if bad.size:
-            return Divergence(self.step + 1, "backward", int(bad[-1]), "the gradient norm")
-        return Divergence(self.step + 1, "update", None, "a weight")
-
-    def _reject(self, phase: Phase, layer: int | None, what: str) -> bool:
-        return self._rollback(Divergence(self.step + 1, phase.value, layer, what))
-
-    def _rollback(self, divergence: Divergence) -> bool:
-        """Reject the iteration in progress: back to its start state, and say where it broke."""
-        self.diverged = divergence
-        if self._started is not None:
-            self._restore(self._started)
-            self._started = None
-        return False
-
-    def _finish_iteration(self) -> None:
-        it = self.it
-        self.step += 1
-        self.history.record(it.loss, it.lr, it.sq_grad_norms)
-        if self._started is not None:
-            s = self._started
-            self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
-            self._started = None
-        self._maybe_eval()
-        # back at a boundary: changes held during the iteration are in force from now on
-        self._apply_pending()
-
     # ---- fast path ------------------------------------------------------------------------
-    def run(self, n: int, should_stop: object = None) -> RunResult:
+    def run(self, n: int, should_stop: Callable[[], bool] | None = None) -> RunResult:
         """Run n whole iterations as fast as the maths allows; stop early on divergence.
 
         ``should_stop`` (a callable returning bool) is polled every iteration, for a UI's cancel.
@@ -351,8 +314,100 @@ class Stepper:
         with ``undo_depth=0`` and skips that copy.
         """
         self.version += 1
+        t0 = time.perf_counter()
+        done = 0
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return run_fast(self, n, should_stop)
+            if n > 0 and not self.at_boundary:
+                if not self.step_iteration():
+                    return RunResult(0, self.diverged, time.perf_counter() - t0)
+                done = 1
+            self._apply_pending()
+            self.opt.bind(self.net)
+            done, last = run_fast(self, n, should_stop, done)
+        self._fast_mark = None
+        if last is not None:
+            # the fast path keeps no per-unit state: show its last iteration as complete
+            self.it = last
+            self._k = len(self._units)
+        return RunResult(done, self.diverged, time.perf_counter() - t0)
+
+    # ---- the stepping paths' API ----------------------------------------------------------
+    # unitpath.py (one unit at a time) and fastpath.py (whole iterations) change the stepper only
+    # through these three steps and its public attributes, so both keep the same bookkeeping:
+    # begin (start state saved, batch drawn), commit (counters, history, undo, evaluation) or
+    # reject (back to the start state).
+
+    def begin_iteration(self) -> IterationState:
+        """Unit path: apply held changes, save the start state (for undo and rollback), draw the
+        batch; returns the new IterationState, which is now ``it``."""
+        self._apply_pending()
+        self.opt.bind(self.net)
+        self._started = self._save()
+        it = self._fresh_state()
+        self._epoch_before = self.batcher.epoch
+        idx = self.batcher.next()
+        it.batch_idx = idx
+        it.X = self.X if idx is None else self.X[idx]
+        it.y = self.y if idx is None else self.y[idx]
+        it.lr = self.opt.lr
+        it.batch_size = it.X.shape[0]
+        self.it = it
+        return it
+
+    def begin_fast_iteration(self) -> tuple[Array, Array]:
+        """Fast path: push the start state onto the undo ring (into a reused slot, no allocation;
+        nothing with undo_depth 0), mark the batch position, draw the batch; returns its (X, y).
+
+        The fast path leaves the weights and optimiser state untouched until the update is
+        accepted, so the batch position is all a rejection has to rewind.
+        """
+        batcher = self.batcher
+        mark = batcher.state()
+        if self._undo.depth:
+            self._undo.push(
+                self.net.params,
+                self.opt.state_views(),
+                mark,
+                self.step,
+                self.history.lengths(),
+                self._eval_due,
+            )
+        self._fast_mark = mark
+        idx = batcher.next()
+        if idx is None:
+            return self.X, self.y
+        return self.X[idx], self.y[idx]
+
+    def commit_iteration(
+        self, loss: float, lr: float, sq_grad_norms: Sequence[float] | Array
+    ) -> None:
+        """The update is in: step + 1, a history row, the start state onto the undo ring, an
+        evaluation when one is due, and changes held during the iteration put in force."""
+        self.step += 1
+        self.history.record(loss, lr, sq_grad_norms)
+        s = self._started
+        if s is not None:
+            self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
+            self._started = None
+        if self.step >= self._eval_due:
+            self._maybe_eval()
+        if self.pending:
+            self._apply_pending()
+
+    def reject_iteration(self, divergence: Divergence) -> bool:
+        """Reject the iteration in progress: back to its start state, and say where it broke.
+
+        Returns False, the stepping functions' "rejected"."""
+        self.diverged = divergence
+        if self._started is not None:
+            self._restore(self._started)
+            self._started = None
+        elif self._fast_mark is not None:
+            if self._undo.depth:
+                self._undo.pop()
+            self.batcher.load_state(self._fast_mark)
+            self._fast_mark = None
+        return False
 
     # ---- evaluation -----------------------------------------------------------------------
     def _maybe_eval(self) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .units import Phase
+from .units import Divergence, Phase
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -20,18 +20,7 @@ if TYPE_CHECKING:
 
 def sample(st: Stepper, _: int | None) -> bool:
     """Apply held changes, save the start state for undo, draw the batch."""
-    st._apply_pending()
-    st.opt.bind(st.net)
-    st._started = st._save()
-    it = st._fresh_state()
-    st._epoch_before = st.batcher.epoch
-    idx = st.batcher.next()
-    it.batch_idx = idx
-    it.X = st.X if idx is None else st.X[idx]
-    it.y = st.y if idx is None else st.y[idx]
-    it.lr = st.opt.lr
-    it.batch_size = it.X.shape[0]
-    st.it = it
+    st.begin_iteration()
     return True
 
 
@@ -51,7 +40,7 @@ def loss(st: Stepper, _: int | None) -> bool:
     it.loss = lf.reduce(it.per_sample_loss)
     it.reg_loss = st.opt.reg_loss(st.net)
     if not math.isfinite(it.loss):
-        return st._reject(Phase.LOSS, None, "the loss")
+        return st.reject_iteration(Divergence(st.step + 1, "loss", None, "the loss"))
     return True
 
 
@@ -71,12 +60,13 @@ def backward(st: Stepper, i: int) -> bool:
     it.grads_done[i] = True
     seg = net.grad_segments[i]
     if not math.isfinite(float(seg.dot(seg))):
-        return st._reject(Phase.BACKWARD, i, "the gradient norm")
+        return st.reject_iteration(Divergence(st.step + 1, "backward", i, "the gradient norm"))
     return True
 
 
 def update(st: Stepper, _: int | None) -> bool:
-    """params += the optimiser's update, unless a weight would become non-finite."""
+    """params += the optimiser's update, unless a weight would become non-finite; then the
+    iteration is committed (step, history, undo, evaluation when due)."""
     it = st.it
     net = st.net
     sq = net.sq_layer_norms()
@@ -85,12 +75,15 @@ def update(st: Stepper, _: int | None) -> bool:
     u = st.opt.propose(g)
     new = net.params + u
     if not np.isfinite(new).all():
-        return st._rollback(st._locate(sq))
+        return st.reject_iteration(Divergence.in_update(st.step + 1, sq))
     net.params[...] = new
     st.opt.commit()
     it.sq_grad_norms = sq
     it.grad_norms = np.sqrt(sq)
     it.update = u.copy()
+    if it.loss is None:
+        raise RuntimeError("the update unit ran before the loss unit")
+    st.commit_iteration(it.loss, it.lr, sq)
     return True
 
 

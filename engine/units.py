@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,6 +40,15 @@ class Divergence:
     phase: str
     layer: int | None
     what: str
+
+    @classmethod
+    def in_update(cls, step: int, sq_grad_norms: Sequence[float] | Array) -> Divergence:
+        """Name the first non-finite quantity of a rejected update at ``step``: a layer's gradient
+        (the backward pass runs L..1, so the highest such layer) or else the new weights."""
+        bad = np.flatnonzero(~np.isfinite(np.asarray(sq_grad_norms, dtype=np.float64)))
+        if bad.size:
+            return cls(step, "backward", int(bad[-1]), "the gradient norm")
+        return cls(step, "update", None, "a weight")
 
     def __str__(self) -> str:
         where = f" layer {self.layer + 1}" if self.layer is not None else ""

@@ -266,6 +266,21 @@ def test_divergence_with_momentum_and_adam_restores_optimizer_state() -> None:
         _assert_state_equal(snap, _full_state(ref))
 
 
+def test_a_rejected_loss_leaves_undo_as_it_was_on_both_paths() -> None:
+    """A loss divergence on the fast path once left a no-op entry on the undo ring."""
+    fast, unit = _diverging(), _diverging()
+    for st in (fast, unit):
+        st.set_lr(1e-3)
+        assert st.run(3).steps == 3
+        st.net.params[...] = 1e200  # the outputs overflow: the loss is not finite
+    assert fast.run(2).steps == 0
+    assert unit.step_iteration() is False
+    assert fast.diverged == unit.diverged and fast.diverged is not None
+    assert fast.diverged.phase == "loss"
+    assert fast.undo_count == unit.undo_count == 3
+    _assert_state_equal(_full_state(fast), _full_state(unit))
+
+
 def test_divergence_reports_the_backward_layer() -> None:
     """A finite loss with a non-finite gradient is caught in the backward phase."""
     st = _diverging("float32")
