@@ -130,7 +130,7 @@ class BackpropApp(EngineController):
 
     def _panels_ready(self) -> None:
         # the panels are imported by now, numpy with them (not before the first paint)
-        from .widgets.palette import use_standard_colours
+        from .widgets.colours import use_standard_colours
 
         # headless (tests, benchmarks) renders SVG in full colour whatever TERM says
         use_standard_colours(self.console.color_system == "standard" and not self.is_headless)

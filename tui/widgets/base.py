@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from .palette import no_color_active
+from .colours import no_color_active
 from .redraw import Redraw
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from rich.text import Text
 from engine.snapshot import DecisionMap, Snapshot
 
 from .base import SnapshotPanel
-from .palette import CLASS_GLYPHS, CLASS_RGB, Lines, TextBuilder
+from .colours import CLASS_GLYPHS, CLASS_RGB
+from .lines import Lines, TextBuilder
 
 Q = 6  # confidence shades per class
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -8,8 +8,9 @@ from rich.text import Text
 from engine.activations import ACTIVATIONS
 from engine.snapshot import LayerSnap, Snapshot
 
+from ..numbers import fmt, signed
 from .base import SnapshotPanel
-from .palette import TextBuilder, fmt, signed
+from .lines import TextBuilder
 
 MAX_TERMS = 4  # dot-product terms written out before "…"
 EQ, NUM, NOTE = "bold", "cyan", "dim"

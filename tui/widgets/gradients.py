@@ -11,8 +11,9 @@ from rich.text import Text
 from engine.snapshot import LayerSnap, Snapshot
 
 from .base import SnapshotPanel
+from .colours import levels
 from .heatmap import block_reduce, heat_row, robust_scale
-from .palette import Lines, TextBuilder, levels
+from .lines import Lines, TextBuilder
 
 SPARKS = "▁▂▃▄▅▆▇█"
 TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from rich.style import Style
 
-from .palette import STEPS, TextBuilder, fit_number, level_styles, levels, shade_cell
+from ..numbers import fit_number
+from .colours import STEPS, level_styles, levels, shade_cell
+from .lines import TextBuilder
 
 
 def block_edges(n: int, blocks: int) -> np.ndarray:

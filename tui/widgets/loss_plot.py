@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from engine.snapshot import Snapshot
 
 from .base import SnapshotPanel
-from .palette import Lines, TextBuilder
+from .lines import Lines, TextBuilder
 
 # 256-colour indexes below 16, so 16-colour terminals show them as they are
 RAW, SMOOTH, TEST, ACC = 8, 14, 11, 10

@@ -12,8 +12,9 @@ from textual.binding import Binding, BindingType
 from engine.snapshot import Snapshot
 from tui.messages import SampleSelected
 
+from ..numbers import fmt
 from .base import SnapshotPanel
-from .palette import Lines, TextBuilder, fmt
+from .lines import Lines, TextBuilder
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 TRUE = Style(color="green", bold=True)

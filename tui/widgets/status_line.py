@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..ladders import format_batch, format_lr
+from ..numbers import fmt
 
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
     from engine.snapshot import Snapshot
@@ -26,8 +27,8 @@ def phase_label(snap: Snapshot) -> str:
     return snap.last_unit
 
 
-def _num(x: object) -> str:
-    return "–" if x is None else f"{float(x):.4g}"  # type: ignore[arg-type]
+def _num(x: float | None) -> str:
+    return fmt(x, 4, missing="–")
 
 
 def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:

@@ -12,9 +12,11 @@ from textual.binding import Binding, BindingType
 from engine.snapshot import LayerSnap, Snapshot
 from tui.messages import CursorMoved
 
+from ..numbers import fmt, fmt_exact
 from .base import SnapshotPanel
+from .colours import levels
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
-from .palette import Lines, TextBuilder, fmt, fmt_exact, levels
+from .lines import Lines, TextBuilder
 
 COMPUTING = Style(color="yellow", bold=True)
 # block-summarised W, its levels, summarised b, its levels, the colour scale

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from panel_app import PanelApp, snap, trained_five
 
+from tui.numbers import fmt
 from tui.widgets.explain import ExplainPanel
-from tui.widgets.palette import fmt
 
 
 async def test_phases_with_numbers() -> None:

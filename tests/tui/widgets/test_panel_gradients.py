@@ -37,7 +37,7 @@ def test_sparkline_is_log_scale() -> None:
 
 
 def test_fit_number_never_shows_a_tiny_value_as_zero() -> None:
-    from tui.widgets.palette import fit_number
+    from tui.numbers import fit_number
 
     assert fit_number(4.2e-5, 5).strip() == "4e-5"
     assert fit_number(-0.0, 5).strip() == ".000"

@@ -6,8 +6,8 @@ import numpy as np
 from panel_app import PanelApp
 
 from tui.messages import CursorMoved
+from tui.numbers import fmt, fmt_exact
 from tui.widgets.heatmap import block_reduce
-from tui.widgets.palette import fmt, fmt_exact
 from tui.widgets.weights import WeightsPanel
 
 
@@ -95,7 +95,7 @@ def test_sixteen_colour_scale_is_symmetric() -> None:
     """With 16 colours, a weight and its negative get the same strength of blue and of red."""
     from rich.color import ColorType
 
-    from tui.widgets.palette import STEPS, level_styles, use_standard_colours
+    from tui.widgets.colours import STEPS, level_styles, use_standard_colours
 
     use_standard_colours(True)
     try:
