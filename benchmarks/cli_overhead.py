@@ -1,17 +1,14 @@
-"""Measure what `train` adds to the engine's fast path: evaluation, logging, progress (<= 10%)."""
+"""Measure what `train` adds to the engine's fast path: evaluation, logging, progress (<= 10%).
+
+Run from the repository root: python -m benchmarks.cli_overhead [NAME ...]
+A quick look: python -m benchmarks.cli_overhead --repeats 1 --seconds 0.2 --samples 5 xor
+"""
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-# Run as a script, this folder is sys.path[0] and its engine.py would shadow the engine package.
-_here = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
-sys.path.insert(0, str(_here.parent))
-
-# One BLAS thread, as in benchmarks/engine.py: small matrices gain nothing from more.
+# One BLAS thread, as in benchmarks/engine_speed.py: small matrices gain nothing from more.
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
@@ -22,13 +19,14 @@ import json  # noqa: E402
 import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from scenarios import build, bundled_names, load_scenario  # noqa: E402
 from tui.cli import main  # noqa: E402
-from tui.cli_progress import Progress  # noqa: E402
-from tui.cli_train import JsonlLog, _record  # noqa: E402
+from tui.cli.progress import Progress  # noqa: E402
+from tui.cli.train import JsonlLog, log_record  # noqa: E402
 
 
 class FakeTTY(io.StringIO):
@@ -40,7 +38,7 @@ class FakeTTY(io.StringIO):
 
 def default_steps(name: str) -> int:
     scn = load_scenario(name)
-    return scn.training.steps or scn.training.epochs * build(scn).stepper.steps_per_epoch
+    return scn.training.total_steps(build(scn).stepper.steps_per_epoch)
 
 
 def bare_seconds(name: str, total: int) -> float:
@@ -69,7 +67,7 @@ def interval_overhead(name: str, samples: int) -> float:
             st._eval_due = st.step + k  # due at the end of this interval, as in `train`
             t0 = time.perf_counter()
             st.run(k)
-            log.write(_record(st, st.last_eval, 0.0))
+            log.write(log_record(st, st.last_eval, 0.0))
             progress.update(st.step, st.epoch, st.last_eval, 1.0, True)
             with_eval.append(time.perf_counter() - t0)
             st._eval_due = 2**62
@@ -91,7 +89,8 @@ def cli_seconds(name: str, total: int, tty: bool, log: bool) -> float:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)
     assert code == 0, err.getvalue()
-    return json.loads(out.getvalue().strip().splitlines()[-1])["seconds"]
+    seconds: float = json.loads(out.getvalue().strip().splitlines()[-1])["seconds"]
+    return seconds
 
 
 def main_bench() -> None:

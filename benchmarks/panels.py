@@ -1,30 +1,29 @@
-"""Time each data panel's render() at 120x36 and 200x60, big weight layers, a 1e6-step plot."""
+"""Time each data panel's render() at 120x36 and 200x60, big weight layers, a 1e6-step plot.
+
+Run from the repository root (about a minute): python -m benchmarks.panels
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import statistics
-import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 from textual.visual import Visual, visualize
 
-ROOT = Path(__file__).resolve().parents[1]
-# sys.path[0] is benchmarks/, whose engine.py would shadow the engine package
-sys.path[:1] = [str(ROOT / "tests" / "tui" / "widgets" / "apps"), str(ROOT)]
-
-from panel_app import PanelApp, big_stepper, snap, trained_five, units  # noqa: E402
-
-from engine.history import downsample  # noqa: E402
-from tui.widgets.decision_map import DecisionMapPanel  # noqa: E402
-from tui.widgets.explain import ExplainPanel  # noqa: E402
-from tui.widgets.gradients import GradientsPanel  # noqa: E402
-from tui.widgets.loss_plot import LossPlot  # noqa: E402
-from tui.widgets.outputs import OutputsPanel  # noqa: E402
-from tui.widgets.weights import WeightsPanel  # noqa: E402
+from engine.history import downsample
+from engine.snapshot import Snapshot
+from tests.tui.widgets.apps.panel_app import PanelApp, big_stepper, snap, trained_five, units
+from tui.widgets.base import SnapshotPanel
+from tui.widgets.decision_map import DecisionMapPanel
+from tui.widgets.explain import ExplainPanel
+from tui.widgets.gradients import GradientsPanel
+from tui.widgets.loss_plot import LossPlot
+from tui.widgets.outputs import OutputsPanel
+from tui.widgets.weights import WeightsPanel
 
 REPEAT = 15
 
@@ -33,20 +32,23 @@ def ms(times: list[float]) -> str:
     return f"{statistics.median(times) * 1e3:7.2f} ms"
 
 
-def paint(p) -> None:
+def paint(p: SnapshotPanel) -> None:
     """build() plus Textual's own conversion of the result into screen lines."""
     w, h = p.size
     Visual.to_strips(p, visualize(p, p.build()), w, h, p.visual_style)
 
 
-async def time_panel(make, snapshots, size) -> tuple[list[float], list[float]]:
+async def time_panel(
+    make: Callable[[], SnapshotPanel], snapshots: list[Snapshot], size: tuple[int, int]
+) -> tuple[list[float], list[float]]:
     """(cold, warm) times: cold = show() of a new snapshot, which builds the frame, converts
     it to screen lines and diffs them with the last (Redraw.redraw); warm = a cached build."""
-    app = PanelApp(make(), snapshots[0])
-    cold, warm = [], []
+    p = make()
+    app = PanelApp(p, snapshots[0])
+    cold: list[float] = []
+    warm: list[float] = []
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        p = app.panel
         for k in range(REPEAT):
             t = time.perf_counter()
             p.show(snapshots[(k + 1) % len(snapshots)])
@@ -57,7 +59,7 @@ async def time_panel(make, snapshots, size) -> tuple[list[float], list[float]]:
     return cold, warm
 
 
-def million_step_snapshot(base):
+def million_step_snapshot(base: Snapshot) -> tuple[Snapshot, float]:
     rng = np.random.default_rng(0)
     n = 1_000_000
     loss = np.exp(-np.arange(n) / 2e5) + 0.05 * rng.random(n)
@@ -82,7 +84,7 @@ async def main() -> None:
     big512 = [snap(units(big_stepper((512, 512, 10)), k), decision=None) for k in (2, 7, 9)]
     m, dt = million_step_snapshot(five[0])
     print(f"engine downsample of 1e6 losses to 400 points: {dt * 1e3:.1f} ms (in the worker)")
-    cases = [
+    cases: list[tuple[str, Callable[[], SnapshotPanel], list[Snapshot]]] = [
         ("weights 2-8-8-5", WeightsPanel, five),
         ("weights 784x128 (L1)", WeightsPanel, big784),
         ("weights 512x512 (L1)", WeightsPanel, big512),
@@ -93,8 +95,8 @@ async def main() -> None:
         ("decision map", DecisionMapPanel, five),
         (
             "loss plot 1e6 steps",
-            lambda: LossPlot(),
-            [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01)],
+            LossPlot,
+            [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01, version=m.version + 1)],
         ),
     ]
     print(f"{'panel':24} {'size':>7}  cold (new snapshot)  warm (cached)   [build() + to_strips]")

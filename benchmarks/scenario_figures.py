@@ -1,30 +1,32 @@
-"""Full runs of every bundled scenario over several seeds: the figures in the README table."""
+"""Full runs of every bundled scenario over several seeds: the figures in the README table.
+
+Run from the repository root (minutes): python -m benchmarks.scenario_figures [NAME ...]
+A quick look: python -m benchmarks.scenario_figures --seeds 1 --symmetry-seeds 1 \
+    --encoder-seeds 1 xor
+"""
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-# Run as a script, this folder is sys.path[0] and its engine.py would shadow the engine package.
-_here = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
-sys.path.insert(0, str(_here.parent))
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, "1")
+    os.environ.setdefault(var, "1")  # one BLAS thread; must happen before numpy is imported
 
 import argparse  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from scenarios import build, bundled_names, load_scenario  # noqa: E402
+from tui.numbers import percent  # noqa: E402
 
 
 def pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return percent(x, missing="-")
 
 
-def span(runs: list[dict], key: str, fmt=pct) -> str:
+def span(runs: list[dict[str, Any]], key: str, fmt: Callable[[Any], str] = pct) -> str:
     """Seed 0's value, then the range over all seeds."""
     vals = [r[key] for r in runs]
     if vals[0] is None:
@@ -32,11 +34,11 @@ def span(runs: list[dict], key: str, fmt=pct) -> str:
     return f"{fmt(vals[0])} ({fmt(min(vals))}-{fmt(max(vals))})"
 
 
-def full_run(name: str, seed: int) -> dict:
+def full_run(name: str, seed: int) -> dict[str, Any]:
     scn = load_scenario(name)
     b = build(scn, seed=seed, undo_depth=0)
     st = b.stepper
-    total = scn.training.steps or scn.training.epochs * st.steps_per_epoch
+    total = scn.training.total_steps(st.steps_per_epoch)
     res = st.run(total)
     return {**st.evaluate(), "steps": st.step, "seconds": res.seconds, "built": b}
 

@@ -1,4 +1,8 @@
-"""Prints the terminal app's responsiveness figures: key latency, run speed, bytes, start-up."""
+"""Prints the terminal app's responsiveness figures: key latency, run speed, bytes, start-up.
+
+Run from the repository root (about two minutes), all parts or some:
+    python -m benchmarks.tui [latency] [run] [bytes] [startup]
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,15 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from engine import Stepper
+from tui.app import BackpropApp
+from tui.messages import SnapshotReady
+from tui.session import Session
 
-from tui.app import BackpropApp  # noqa: E402
-from tui.messages import SnapshotReady  # noqa: E402
-from tui.session import Session  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent  # the pty runs start there, as `python -m` does
 
 SCENARIO = "five-classes"
 SIZE = (120, 36)
@@ -42,7 +47,12 @@ class TimedApp(BackpropApp):
         self.snapshots.append(time.perf_counter())
 
 
-async def _until(cond, timeout: float = 5.0) -> None:
+def stepper_of(app: BackpropApp) -> Stepper:
+    assert app.session is not None  # TimedApp is always given a session
+    return app.session.stepper
+
+
+async def _until(cond: Callable[[], object], timeout: float = 5.0) -> None:
     end = time.perf_counter() + timeout
     while not cond():
         if time.perf_counter() > end:
@@ -57,13 +67,21 @@ async def key_latency(presses: int = 30) -> list[float]:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         for _ in range(presses):
-            step = app.session.stepper.step
+            step = stepper_of(app).step
             t0 = time.perf_counter()
             n_frames = len(app.frames)
             await pilot.press("space")
-            await _until(lambda s=step: app.snapshot is not None and app.snapshot.step > s)
+
+            def stepped(s: int = step) -> bool:
+                return app.snapshot is not None and app.snapshot.step > s
+
+            await _until(stepped)
             handled = app.snapshots[-1]
-            await _until(lambda n=n_frames, h=handled: len(app.frames) > n and app.frames[-1] > h)
+
+            def painted(n: int = n_frames, h: float = handled) -> bool:
+                return len(app.frames) > n and app.frames[-1] > h
+
+            await _until(painted)
             out.append(app.frames[-1] - t0)
             await pilot.pause(0.05)
     return out
@@ -86,10 +104,10 @@ async def run_rate(seconds: float = 3.0) -> tuple[float, float, float]:
         await pilot.pause(0.5)
         await pilot.press("r")
         await asyncio.sleep(0.5)  # let the chunk size settle
-        s0, n0, f0 = app.session.stepper.step, len(app.snapshots), len(app.frames)
+        s0, n0, f0 = stepper_of(app).step, len(app.snapshots), len(app.frames)
         t0 = time.perf_counter()
         await asyncio.sleep(seconds)
-        s1, n1, f1 = app.session.stepper.step, len(app.snapshots), len(app.frames)
+        s1, n1, f1 = stepper_of(app).step, len(app.snapshots), len(app.frames)
         dt = time.perf_counter() - t0
         await pilot.press("r")
         await asyncio.to_thread(app.run_idle.wait, 5)
@@ -218,7 +236,7 @@ PARTS = ("latency", "run", "bytes", "startup")
 
 
 def main(parts: list[str]) -> None:
-    """Run the named parts (all by default): ``python benchmarks/tui.py bytes run``."""
+    """Run the named parts (all by default): ``python -m benchmarks.tui bytes run``."""
     py = sys.version.split()[0]
     print(f"backprop-tui benchmarks: {SCENARIO} at {SIZE[0]}x{SIZE[1]}, python {py}")
     if "latency" in parts:

@@ -1,4 +1,7 @@
-"""PyTorch CPU against the engine's fast path and a bare numpy step, same configs, one thread."""
+"""PyTorch CPU against the engine's fast path and a bare numpy step, same configs, one thread.
+
+Run from the repository root (needs `pip install torch`): python -m benchmarks.vs_torch [--quick]
+"""
 
 from __future__ import annotations
 
@@ -8,29 +11,16 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"  # one BLAS thread; must happen before numpy/torch are imported
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-
-def _bench_module():  # benchmarks/engine.py, loaded by path (its name shadows the package)
-    here = Path(__file__).resolve().parent
-    spec = importlib.util.spec_from_file_location("engine_bench", here / "engine.py")
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["engine_bench"] = mod
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+from benchmarks import engine_speed as eb  # noqa: E402
 
 
-eb = _bench_module()
-
-
-def torch_step_factory(cfg, dtype: str) -> Callable[[], float]:
+def torch_step_factory(cfg: eb.Config, dtype: str) -> Callable[[], float]:
     """The idiomatic PyTorch loop: nn.Sequential, CrossEntropyLoss, torch.optim.SGD."""
     import torch
 

@@ -164,7 +164,7 @@ def _loop(
             if evaluated:
                 ev = st.last_eval
                 if log is not None:
-                    log.write(_record(st, ev, seconds))
+                    log.write(log_record(st, ev, seconds))
                 if target is not None and (ev.get("train_accuracy") or 0.0) >= target:
                     reached = True
             rate = st.step / seconds if seconds else 0.0
@@ -180,11 +180,12 @@ def _loop(
     progress.close()
     final = st.evaluate()
     if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
-        log.write(_record(st, final, seconds))
+        log.write(log_record(st, final, seconds))
     return _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out)
 
 
-def _record(st: Stepper, ev: dict, seconds: float) -> dict[str, Any]:
+def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict[str, Any]:
+    """One line of the --log file: where the run is, its evaluation, its settings."""
     return {
         "step": st.step,
         "epoch": st.epoch,

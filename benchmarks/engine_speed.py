@@ -1,4 +1,7 @@
-"""Engine speed: one SGD iteration, engine paths against a bare hand-written numpy step."""
+"""Engine speed: one SGD iteration, engine paths against a bare hand-written numpy step.
+
+Run from the repository root: python -m benchmarks.engine_speed [--quick]
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"  # one BLAS thread; must happen before numpy is imported
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import SGD, Network, Stepper  # noqa: E402
 
@@ -45,11 +46,11 @@ CONFIGS = (
 
 def limit_threads() -> str:
     """Pin BLAS to one thread (env vars above, plus threadpoolctl when it is installed)."""
-    try:
-        from threadpoolctl import threadpool_limits
+    try:  # optional and untyped: looked up by name
+        threadpoolctl = importlib.import_module("threadpoolctl")
     except ImportError:
         return "env"
-    threadpool_limits(1)
+    threadpoolctl.threadpool_limits(1)
     return "env+threadpoolctl"
 
 
@@ -68,14 +69,14 @@ def make_net(cfg: Config, dtype: str) -> Network:
 def batches(n: int, bs: int, seed: int = 1) -> Callable[[], np.ndarray]:
     """Index arrays of a reshuffled-every-epoch walk, as the engine's Batcher does."""
     rng = np.random.default_rng(seed)
-    state = {"perm": rng.permutation(n), "pos": 0}
+    perm, pos = rng.permutation(n), 0
 
     def nxt() -> np.ndarray:
-        pos = state["pos"]
+        nonlocal perm, pos
         if pos >= n:
-            state["perm"], pos = rng.permutation(n), 0
-        state["pos"] = pos + bs
-        return state["perm"][pos : pos + bs]
+            perm, pos = rng.permutation(n), 0
+        pos += bs
+        return perm[pos - bs : pos]
 
     return nxt
 
@@ -166,7 +167,11 @@ def make_runner(kind: str, cfg: Config, dtype: str) -> Callable[[int], None]:
         return loop
     st = stepper(cfg, dtype, undo_depth=0 if kind == "run0" else 100)
     if kind in ("run", "run0"):
-        return lambda k: st.run(k) and None  # the fast path: k iterations in one call
+
+        def run(k: int) -> None:
+            st.run(k)  # the fast path: k iterations in one call
+
+        return run
 
     def units(k: int) -> None:
         for _ in range(k):
