@@ -214,11 +214,15 @@ class Network:
         """Class labels for classifiers: argmax of softmax, threshold 0.5 for one sigmoid unit."""
         return self.labels(self.forward(X))
 
+    @property
+    def threshold(self) -> float:
+        """One output unit's class boundary: class 1 above it (tanh's range is -1..1)."""
+        return 0.0 if self.output == "tanh" else 0.5
+
     def labels(self, out: Array) -> Array:
         """Predicted classes from output activations (argmax, or one unit's threshold)."""
         if out.shape[1] == 1:
-            thr = 0.0 if self.output == "tanh" else 0.5
-            return (out[:, 0] > thr).astype(np.intp)
+            return (out[:, 0] > self.threshold).astype(np.intp)
         return out.argmax(axis=1)
 
     def true_labels(self, y: Array) -> Array:
@@ -226,8 +230,7 @@ class Network:
         y = np.asarray(y)
         if y.ndim == 2:
             if y.shape[1] == 1:
-                thr = 0.0 if self.output == "tanh" else 0.5
-                return (y[:, 0] > thr).astype(np.intp)
+                return (y[:, 0] > self.threshold).astype(np.intp)
             return y.argmax(axis=1)
         return y
 

@@ -79,6 +79,9 @@ class Snapshot:
     X: Array | None  # batch inputs, first ``rows`` rows
     y: Array | None  # batch targets / labels
     outputs: Array | None  # output activations (probabilities for softmax)
+    labels: Array | None  # predicted class per row (classification), the network's own rule
+    true_labels: Array | None  # true class per row (classification)
+    threshold: float  # one output unit's class boundary (class 1 above it)
     per_sample_loss: Array | None
     loss: float | None  # mean (or sum) data loss of this batch
     reg_loss: float | None
@@ -181,6 +184,14 @@ def take_snapshot(
     dec = None
     if decision_size is not None:
         dec = decision_map(st, *decision_size)
+    outputs = _copy(it.acts[-1], rows) if it.acts else None
+    labels: Array | None = None
+    true: Array | None = None
+    if st.task == "classification":
+        if outputs is not None:
+            labels = np.asarray(net.labels(outputs), dtype=np.intp)
+        if it.y is not None:
+            true = np.array(net.true_labels(it.y[:rows]), dtype=np.intp)
     return Snapshot(
         version=st.version,
         scenario=scenario,
@@ -210,7 +221,10 @@ def take_snapshot(
         layers=tuple(layers),
         X=_copy(it.X, rows),
         y=_copy(it.y, rows),
-        outputs=_copy(it.acts[-1], rows) if it.acts else None,
+        outputs=outputs,
+        labels=labels,
+        true_labels=true,
+        threshold=net.threshold,
         per_sample_loss=_copy(it.per_sample_loss, rows),
         loss=it.loss,
         reg_loss=it.reg_loss,

@@ -101,16 +101,18 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
     def _draw_classes(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
         nc = self.colourless
         out = s.outputs[i]
-        probs, true = _probs_and_label(s, i, out)
+        probs = _probs(s, out)
+        # the classes come from the engine: its label rules are the ones accuracy uses
+        true = None if s.true_labels is None else int(s.true_labels[i])
+        pred = int(s.labels[i]) if s.labels is not None else int(np.argmax(probs))
         k = len(probs)
         names = list(s.class_names or ()) + [str(c) for c in range(len(s.class_names or ()), k)]
         lw = min(max(len(nm) for nm in names), 14)
         width = max(self.size.width, 30)
         # "Lc " name " " bar " 0.000" " ◀ predicted": 22 cells besides the name and the bar
         bw = max(4, width - lw - 22)
-        pred = int(np.argmax(probs))
         if out.shape[0] == 1:  # one output unit: say what the two bars are made of
-            cut = "0" if s.activations[-1] == "tanh" else "0.5"
+            cut = fmt(s.threshold)
             tb.line(f"one output unit ŷ = {fmt(out[0], 5)}: class 1 when ŷ > {cut}", "dim")
         rows = max(1, self.size.height - 4)
         order = list(range(k)) if k <= rows else [int(c) for c in np.argsort(-probs)[:rows]]
@@ -167,26 +169,17 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
         self._draw_loss(tb, s, i, np.zeros(0), None)
 
 
-def _probs_and_label(s: Snapshot, i: int, out: np.ndarray) -> tuple[np.ndarray, int | None]:
-    """Class probabilities (or unit outputs) and the true class of sample ``i``."""
-    y = s.y
+def _probs(s: Snapshot, out: np.ndarray) -> np.ndarray:
+    """Sample outputs as class probabilities for the bars (one unit: two classes; tanh's
+    -1..1 mapped to 0..1)."""
     act = s.activations[-1]
-    if out.shape[0] == 1:  # one unit: two classes
+    if out.shape[0] == 1:
         p1 = float(out[0])
         if act == "tanh":
             p1 = (p1 + 1) / 2
-        true = None
-        if y is not None:
-            t = float(np.ravel(y[i])[0])
-            true = int(t > (0.0 if act == "tanh" else 0.5))
-        return np.array([1 - p1, p1]), true
+        return np.array([1 - p1, p1])
     probs = np.asarray(out, dtype=np.float64)
-    if act == "tanh":
-        probs = (probs + 1) / 2
-    true = None
-    if y is not None:
-        true = int(y[i]) if np.ndim(y[i]) == 0 else int(np.argmax(y[i]))
-    return probs, true
+    return (probs + 1) / 2 if act == "tanh" else probs
 
 
 def _axis(pred: float, t: float, lo: float, hi: float, width: int) -> str:

@@ -49,3 +49,11 @@ def test_bar_eighths() -> None:
     assert bar(0.5, 4) == "██  "
     assert bar(1 / 16, 2) == "▏ "
     assert bar(float("nan"), 3) == "   "
+
+
+def test_labels_come_from_the_engine(five_after_loss, sine_loss) -> None:
+    s = five_after_loss
+    assert s.labels is not None and s.true_labels is not None
+    assert np.array_equal(s.labels, np.argmax(s.outputs, axis=1))
+    assert np.array_equal(s.true_labels, s.y)
+    assert sine_loss.labels is None and sine_loss.true_labels is None  # regression
