@@ -28,11 +28,13 @@ class Activation:
 def _sigmoid(z: Array) -> Array:
     # exp(-|z|) never overflows; the two branches give 1/(1+e^-z) for every sign of z.
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    s: Array = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return s
 
 
 def _relu(z: Array) -> Array:
-    return np.maximum(z, 0)
+    a: Array = np.maximum(z, 0)
+    return a
 
 
 def _leaky_relu(z: Array) -> Array:
@@ -58,7 +60,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 def softmax(z: Array) -> Array:
     """Row-wise softmax; subtracting the row max keeps exp from overflowing."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e: Array = np.exp(z - z.max(axis=1, keepdims=True))
     e /= e.sum(axis=1, keepdims=True)
     return e
 

@@ -93,7 +93,7 @@ def save_checkpoint(
     arrays["meta"] = np.array(json.dumps(meta))
     # a crash or a full disk mid-write leaves the old checkpoint, never a half-written one
     with atomic_open(path) as f:
-        np.savez_compressed(f, **arrays)
+        np.savez_compressed(f, allow_pickle=False, **arrays)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:

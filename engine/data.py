@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -11,10 +13,24 @@ import numpy as np
 class BatcherState:
     """Everything needed to restore a Batcher bit for bit (undo, checkpoints)."""
 
-    rng_state: dict
+    rng_state: Mapping[str, Any]
     perm: np.ndarray | None
     pos: int
     epoch: int
+
+
+def check_batch_size(batch_size: object) -> int | None:
+    """A positive integer batch size, or None for the full batch; anything else raises."""
+    if batch_size is None:
+        return None
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | float | np.integer | np.floating)
+        or int(batch_size) != batch_size
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch size must be a positive integer or full, got {batch_size!r}")
+    return int(batch_size)
 
 
 class Batcher:
@@ -33,25 +49,19 @@ class Batcher:
         self.perm: np.ndarray | None = None
         self.pos = 0
         self.epoch = 0
-        self.batch_size = self._check(batch_size)
+        self.batch_size = check_batch_size(batch_size)
         # The RNG only moves when an epoch's permutation is drawn, so its state is cached then
         # and a marker never has to build the state dict (a few microseconds) per batch.
         self._rng_state = rng.bit_generator.state
 
-    def _check(self, batch_size: int | None) -> int | None:
-        if batch_size is None:
-            return None
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"batch size must be a positive integer or full, got {batch_size!r}")
-        return int(batch_size)
-
     def set_batch_size(self, batch_size: int | None) -> None:
         """Takes effect from the next batch; the current epoch's permutation is kept."""
-        self.batch_size = self._check(batch_size)
+        self.batch_size = check_batch_size(batch_size)
 
     @property
     def effective_batch_size(self) -> int:
-        return self.n if self.full else int(self.batch_size)  # type: ignore[arg-type]
+        bs = self.batch_size
+        return self.n if bs is None or bs >= self.n else bs
 
     @property
     def full(self) -> bool:
@@ -59,7 +69,7 @@ class Batcher:
 
     @property
     def steps_per_epoch(self) -> int:
-        return 1 if self.full else -(-self.n // int(self.batch_size))  # type: ignore[arg-type]
+        return -(-self.n // self.effective_batch_size)
 
     def next(self) -> np.ndarray | None:
         """Indices of the next batch, or None for the whole set in its stored order."""

@@ -28,7 +28,7 @@ def evaluate_sets(
         "test_loss": None,
         "test_accuracy": None,
     }
-    if X_test is not None and X_test.shape[0]:
+    if X_test is not None and y_test is not None and X_test.shape[0]:
         loss, acc = net.loss_and_accuracy(X_test, y_test, cls)
         res["test_loss"] = loss + reg
         res["test_accuracy"] = acc if cls else None

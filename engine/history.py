@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -10,7 +12,7 @@ class Growable:
 
     def __init__(self, width: int | None = None, dtype: type = np.float64, capacity: int = 1024):
         shape = (capacity,) if width is None else (capacity, width)
-        self._data = np.empty(shape, dtype=dtype)
+        self._data: np.ndarray = np.empty(shape, dtype=dtype)
         self.n = 0
 
     def append(self, value: object) -> None:
@@ -43,8 +45,9 @@ class History:
         self._eval_step = Growable(dtype=np.int64, capacity=64)
         self._eval = Growable(4, capacity=64)  # train_loss, train_acc, test_loss, test_acc
 
-    def record(self, loss: float, lr: float, sq_grad_norms: np.ndarray) -> None:
-        """One iteration; gradient norms come squared (the square root is taken when read)."""
+    def record(self, loss: float, lr: float, sq_grad_norms: Sequence[float] | np.ndarray) -> None:
+        """One iteration; gradient norms come squared (the square root is taken when read), as an
+        array or, from the fast path, a list of floats (one row written either way)."""
         tl = self._train_loss
         i = tl.n
         if i == tl._data.shape[0]:
@@ -75,11 +78,15 @@ class History:
     @property
     def grad_norms(self) -> np.ndarray:
         """(iterations, layers): sqrt(||dL/dW_l||^2 + ||dL/db_l||^2) of the data loss."""
-        return np.sqrt(self._grad_norms.view)
+        norms: np.ndarray = np.sqrt(self._grad_norms.view)
+        return norms
 
     def grad_norms_tail(self, k: int) -> np.ndarray:
         """The last k rows of ``grad_norms`` without touching the rest of the history."""
-        return np.sqrt(self._grad_norms.view[-k:]) if k > 0 else np.sqrt(self._grad_norms.view[:0])
+        norms: np.ndarray = np.sqrt(
+            self._grad_norms.view[-k:] if k > 0 else self._grad_norms.view[:0]
+        )
+        return norms
 
     @property
     def eval_steps(self) -> np.ndarray:

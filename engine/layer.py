@@ -42,11 +42,11 @@ class Dense:
 
     @property
     def fan_in(self) -> int:
-        return self._W.shape[0]
+        return int(self._W.shape[0])
 
     @property
     def fan_out(self) -> int:
-        return self._W.shape[1]
+        return int(self._W.shape[1])
 
     def forward(self, a_prev: Array) -> tuple[Array, Array]:
         """z = a_prev @ W + b and a = f(z); returns (z, a)."""
@@ -75,6 +75,6 @@ class Dense:
         z_l = a_{l-1} @ W_l + b_l gives dL/da_{l-1} = delta_l @ W_l^T, and a_{l-1} = f(z_{l-1})
         multiplies that element-wise by f'(z_{l-1}) (the chain rule, one layer down).
         """
-        d = delta @ self._W.T
+        d: Array = delta @ self._W.T
         d *= below.fprime(z_prev, a_prev)
         return d

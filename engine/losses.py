@@ -46,16 +46,20 @@ class Loss:
             pc = a[np.arange(z.shape[0]), y]
             if pc.min() > 1e-300:
                 # -log of the softmax output is exact to rounding while p_c is a normal number
-                return -np.log(pc)
+                nll: Array = -np.log(pc)
+                return nll
             m = z.max(axis=1, keepdims=True)
             logsum = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
-            return logsum - z[np.arange(z.shape[0]), y]
+            nll = logsum - z[np.arange(z.shape[0]), y]
+            return nll
         if self.name == "binary_cross_entropy":
             # -[t log s(z) + (1-t) log(1-s(z))] = max(z,0) - z t + log(1 + e^-|z|)
             t = y
-            return (np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
+            bce: Array = (np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
+            return bce
         d = a - y
-        return 0.5 * (d * d).sum(axis=1)
+        se: Array = 0.5 * (d * d).sum(axis=1)
+        return se
 
     def reduce(self, per_sample: Array) -> float:
         s = float(per_sample.sum())

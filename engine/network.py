@@ -207,7 +207,8 @@ class Network:
 
     def layer_grad_norms(self) -> Array:
         """sqrt(||dW_l||^2 + ||db_l||^2) per layer, from the flat gradient."""
-        return np.sqrt(self.sq_layer_norms())
+        norms: Array = np.sqrt(self.sq_layer_norms())
+        return norms
 
     # ---- evaluation -----------------------------------------------------------------------
     def predict(self, X: Array) -> Array:
@@ -223,7 +224,8 @@ class Network:
         """Predicted classes from output activations (argmax, or one unit's threshold)."""
         if out.shape[1] == 1:
             return (out[:, 0] > self.threshold).astype(np.intp)
-        return out.argmax(axis=1)
+        classes: Array = out.argmax(axis=1)
+        return classes
 
     def true_labels(self, y: Array) -> Array:
         """Classes from targets: int labels as is, one-hot by argmax, one unit by threshold."""
@@ -231,7 +233,8 @@ class Network:
         if y.ndim == 2:
             if y.shape[1] == 1:
                 return (y[:, 0] > self.threshold).astype(np.intp)
-            return y.argmax(axis=1)
+            classes: Array = y.argmax(axis=1)
+            return classes
         return y
 
     def accuracy(self, X: Array, y: Array) -> float:

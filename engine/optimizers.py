@@ -157,16 +157,18 @@ class SGD(Optimizer):
     def propose(self, grad: Array) -> Array:
         """u = -lr g, or with momentum u = -lr g + alpha dw(t-1). The array returned is a buffer
         the optimiser reuses on the next call: copy it to keep it."""
-        u = np.multiply(grad, -self.lr, out=self._u)
+        u: Array = np.multiply(grad, -self.lr, out=self._u)
         if self.momentum:
-            v = np.multiply(self._v, self.momentum, out=self._v_spare)
+            if self._v is None:
+                raise RuntimeError("bind the optimiser to a net before proposing an update")
+            v: Array = np.multiply(self._v, self.momentum, out=self._v_spare)
             v += u
             self._v_next = v
             return v
         return u
 
     def commit(self) -> None:
-        if self._v_next is not None:
+        if self._v_next is not None and self._v is not None:
             self._v_spare, self._v = self._v, self._v_next
             self._v_next = None
 
@@ -203,17 +205,17 @@ class Adam(Optimizer):
         self.t = 0
 
     def state(self) -> dict[str, Array]:
-        if self._m is None:
+        if self._m is None or self._s is None:
             return {}
         return {"m": self._m.copy(), "s": self._s.copy(), "t": np.array(self.t)}
 
     def state_views(self) -> dict[str, Array]:
-        if self._m is None:
+        if self._m is None or self._s is None:
             return {}
         return {"m": self._m, "s": self._s, "t": np.array(self.t)}
 
     def load_state(self, state: dict[str, Array]) -> None:
-        if self._m is not None and "m" in state:
+        if self._m is not None and self._s is not None and "m" in state:
             self._m[...] = state["m"]
             self._s[...] = state["s"]
             self.t = int(state["t"])
@@ -223,16 +225,18 @@ class Adam(Optimizer):
 
     def propose(self, grad: Array) -> Array:
         """u = -lr m_hat / (sqrt(s_hat) + eps), into reused buffers (copy u to keep it)."""
+        if self._m is None or self._s is None:
+            raise RuntimeError("bind the optimiser to a net before proposing an update")
         t = self.t + 1
         tmp = self._tmp
-        m = np.multiply(self._m, self.beta1, out=self._spare[0])
+        m: Array = np.multiply(self._m, self.beta1, out=self._spare[0])
         m += np.multiply(grad, 1 - self.beta1, out=tmp)
-        s = np.multiply(self._s, self.beta2, out=self._spare[1])
+        s: Array = np.multiply(self._s, self.beta2, out=self._spare[1])
         np.multiply(grad, grad, out=tmp)
         tmp *= 1 - self.beta2
         s += tmp
         self._next = (m, s, t)
-        u = np.divide(m, 1 - self.beta1**t, out=self._u)
+        u: Array = np.divide(m, 1 - self.beta1**t, out=self._u)
         u *= -self.lr
         denom = np.divide(s, 1 - self.beta2**t, out=tmp)
         np.sqrt(denom, out=denom)
@@ -241,7 +245,7 @@ class Adam(Optimizer):
         return u
 
     def commit(self) -> None:
-        if self._next is not None:
+        if self._next is not None and self._m is not None and self._s is not None:
             m, s, self.t = self._next
             self._spare = (self._m, self._s)
             self._m, self._s = m, s

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .data import Batcher, BatcherState
+from .data import Batcher, BatcherState, check_batch_size
 from .evaluation import evaluate_sets
 from .fastpath import run_fast
 from .history import History
@@ -53,6 +53,8 @@ class Stepper:
             raise ValueError(f"X has {self.X.shape[0]} rows but y has {self.y.shape[0]}")
         if self.X.ndim != 2 or self.X.shape[1] != net.sizes[0]:
             raise ValueError(f"X must have shape (n, {net.sizes[0]}), got {self.X.shape}")
+        if (X_test is None) != (y_test is None):
+            raise ValueError("X_test and y_test come together: give both or neither")
         self.X_test = None if X_test is None else net.as_inputs(X_test)
         self.y_test = None if y_test is None else net.as_targets(y_test)
         self.task = task
@@ -157,7 +159,7 @@ class Stepper:
 
     def _apply(self, name: str, value: object) -> None:
         if name == "batch_size":
-            self.batcher.set_batch_size(value)  # type: ignore[arg-type]
+            self.batcher.set_batch_size(check_batch_size(value))
         else:
             setattr(self.opt, name, value)
         self.diverged = None
@@ -182,7 +184,7 @@ class Stepper:
         return now
 
     def set_batch_size(self, batch_size: int | None) -> bool:
-        self.batcher._check(batch_size)
+        check_batch_size(batch_size)
         return self._set("batch_size", batch_size)
 
     def _apply_pending(self) -> None:

@@ -2,6 +2,9 @@
 
 Each function runs the same numpy calls, in the same order, as the fast path (engine/fastpath.py),
 so the weights agree bit for bit; each returns False when it rejected the iteration.
+
+The units run in order (Stepper._step_unit), so a unit's inputs were computed by the units before
+it; the asserts state that for the type checker (IterationState holds None until computed).
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ def sample(st: Stepper, _: int | None) -> bool:
     return True
 
 
-def forward(st: Stepper, i: int) -> bool:
+def forward(st: Stepper, i: int | None) -> bool:
     """z_i = a_{i-1} @ W_i + b_i and a_i = f(z_i), kept for display."""
+    assert i is not None  # a forward unit names its layer
     it = st.it
     a_prev = it.X if i == 0 else it.acts[i - 1]
+    assert a_prev is not None
     it.zs[i], it.acts[i] = st.net.layers[i].forward(a_prev)
     return True
 
@@ -36,7 +41,9 @@ def loss(st: Stepper, _: int | None) -> bool:
     """Per-sample and reduced loss of the batch; a non-finite loss rejects the iteration."""
     it = st.it
     lf = st.net.loss_fn
-    it.per_sample_loss = lf.per_sample(it.zs[-1], it.acts[-1], it.y)
+    z, a, y = it.zs[-1], it.acts[-1], it.y
+    assert z is not None and a is not None and y is not None
+    it.per_sample_loss = lf.per_sample(z, a, y)
     it.loss = lf.reduce(it.per_sample_loss)
     it.reg_loss = st.opt.reg_loss(st.net)
     if not math.isfinite(it.loss):
@@ -44,17 +51,24 @@ def loss(st: Stepper, _: int | None) -> bool:
     return True
 
 
-def backward(st: Stepper, i: int) -> bool:
+def backward(st: Stepper, i: int | None) -> bool:
     """delta_i (from the loss for the output layer, else from the layer above), dW_i, db_i."""
+    assert i is not None  # a backward unit names its layer
     it = st.it
     net = st.net
     L = net.n_layers
+    z, a = it.zs[i], it.acts[i]
+    assert z is not None and a is not None
     if i == L - 1:
-        delta = net.loss_fn.delta(it.zs[-1], it.acts[-1], it.y)
+        assert it.y is not None
+        delta = net.loss_fn.delta(z, a, it.y)
     else:
-        delta = net.layers[i + 1].delta_below(it.deltas[i + 1], it.zs[i], it.acts[i], net.layers[i])
+        above = it.deltas[i + 1]
+        assert above is not None
+        delta = net.layers[i + 1].delta_below(above, z, a, net.layers[i])
     it.deltas[i] = delta
     a_prev = it.X if i == 0 else it.acts[i - 1]
+    assert a_prev is not None
     gW, gb = net.grad_views[i]
     net.layers[i].backward(delta, a_prev, gW, gb)
     it.grads_done[i] = True
@@ -89,8 +103,8 @@ def update(st: Stepper, _: int | None) -> bool:
 
 UNIT_FUNCTIONS: dict[Phase, Callable[[Stepper, int | None], bool]] = {
     Phase.SAMPLE: sample,
-    Phase.FORWARD: forward,  # type: ignore[dict-item]
+    Phase.FORWARD: forward,
     Phase.LOSS: loss,
-    Phase.BACKWARD: backward,  # type: ignore[dict-item]
+    Phase.BACKWARD: backward,
     Phase.UPDATE: update,
 }
