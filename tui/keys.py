@@ -10,7 +10,9 @@ from textual.binding import Binding
 @dataclass(frozen=True)
 class Key:
     keys: str  # comma-separated Textual keys
-    action: str  # an App action (without "app.")
+    # the binding's action: "app.<action>" runs on the App (the engine, the modal screens),
+    # a bare name on the main screen (panels and tabs); "" for keys bound elsewhere
+    action: str
     short: str  # footer label
     title: str  # command palette title
     help: str  # one line for the `?` screen
@@ -20,11 +22,11 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     # help and quit first: a narrow footer cuts off the right end
-    Key("question_mark", "help", "help", "Help", "this help"),
-    Key("q", "quit", "quit", "Quit", "quit (exit code 0)"),
+    Key("question_mark", "app.help", "help", "Help", "this help"),
+    Key("q", "app.quit", "quit", "Quit", "quit (exit code 0)"),
     Key(
         "space",
-        "iteration",
+        "app.engine('iteration')",
         "iter",
         "Step one iteration",
         "one whole iteration (finishes the current one if started)",
@@ -32,7 +34,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "n",
-        "unit",
+        "app.engine('unit')",
         "unit",
         "Step one unit",
         "next unit: batch, one layer forward, loss, one layer backward, or update",
@@ -40,7 +42,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "f",
-        "forward",
+        "app.engine('forward')",
         "fwd",
         "Finish forward pass",
         "finish the forward pass through the loss"
@@ -49,7 +51,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "b",
-        "backward",
+        "app.engine('backward')",
         "bwd",
         "Finish backward pass",
         "finish the backward pass (runs the forward pass and loss first if needed)",
@@ -57,7 +59,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "u",
-        "update",
+        "app.engine('update')",
         "upd",
         "Apply the update",
         "apply the update: W <- W - lr dL/dW (finishes the iteration)",
@@ -65,39 +67,59 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "r",
-        "toggle_run",
+        "app.toggle_run",
         "run",
         "Run / pause",
         "run continuously / pause (any step key also pauses)",
     ),
     Key(
         "+",
-        "lr_up",
+        "app.engine('lr_up')",
         "lr+",
         "Learning rate up",
         "learning rate up the 1-2-5 ladder (0.00001 ... 0.001 0.002 0.005 0.01 ... 10)",
         "lr",
     ),
-    Key("-", "lr_down", "lr-", "Learning rate down", "learning rate down the 1-2-5 ladder", "lr"),
+    Key(
+        "-",
+        "app.engine('lr_down')",
+        "lr-",
+        "Learning rate down",
+        "learning rate down the 1-2-5 ladder",
+        "lr",
+    ),
     Key(
         "=,L",
-        "lr_input",
+        "app.lr_input",
         "lr=",
         "Type a learning rate",
         "type a learning rate (any number > 0)",
         "lr",
     ),
-    Key("]", "batch_up", "batch+", "Batch size up", "batch size up: 1, 2, 4, ..., full", "batch"),
-    Key("[", "batch_down", "batch-", "Batch size down", "batch size down", "batch"),
-    Key("z", "undo", "undo", "Undo", "undo one iteration (or abandon the one in progress)"),
+    Key(
+        "]",
+        "app.engine('batch_up')",
+        "batch+",
+        "Batch size up",
+        "batch size up: 1, 2, 4, ..., full",
+        "batch",
+    ),
+    Key("[", "app.engine('batch_down')", "batch-", "Batch size down", "batch size down", "batch"),
+    Key(
+        "z",
+        "app.engine('undo')",
+        "undo",
+        "Undo",
+        "undo one iteration (or abandon the one in progress)",
+    ),
     Key(
         "R",
-        "reset",
+        "app.engine('reset')",
         "reset",
         "Reset weights",
         "reset to the scenario's initial weights (same seed; lr and batch stay)",
     ),
-    Key("s", "pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
+    Key("s", "app.pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
     Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),
     Key(
         "a",
@@ -134,7 +156,7 @@ GROUPS = {
 
 
 def bindings() -> list[Binding]:
-    """Bindings for the main screen; actions go to the App, which owns the engine worker."""
+    """Bindings for the main screen: the engine's keys go to the App, which owns the queue."""
     out: list[Binding] = []
     for k in KEYS:
         if not k.action:
@@ -142,7 +164,7 @@ def bindings() -> list[Binding]:
         out.append(
             Binding(
                 k.keys,
-                f"app.{k.action}",
+                k.action,
                 k.short,
                 show=k.show,
                 group=GROUPS.get(k.group),
@@ -150,7 +172,7 @@ def bindings() -> list[Binding]:
             )
         )
     for i in range(1, 7):
-        out.append(Binding(str(i), f"app.show_panel({i - 1})", f"panel {i}", show=False))
+        out.append(Binding(str(i), f"show_panel({i - 1})", f"panel {i}", show=False))
     return out
 
 

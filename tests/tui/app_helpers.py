@@ -24,8 +24,8 @@ def open_session(name: str = "five-classes") -> Session:
 
 
 def new_app(scenario: str = "five-classes") -> BackpropApp:
-    # throttle=0: panels redraw on every snapshot, so what a test sees does not depend on time
-    return BackpropApp(open_session(scenario), throttle=0)
+    # pace_panels=False: panels redraw every snapshot, so what a test sees does not depend on time
+    return BackpropApp(open_session(scenario), pace_panels=False)
 
 
 async def settle(pilot: Pilot) -> None:

@@ -100,14 +100,14 @@ async def test_r_runs_and_pauses() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        assert app.running
+        assert app.engine.running
         for _ in range(100):
             await asyncio.sleep(0.02)
             if app.snapshot is not None and app.snapshot.step > 0:
                 break
         assert "RUNNING" in status_text(app)
         await press(pilot, "r")
-        assert not app.running and app.run_idle.is_set()
+        assert not app.engine.running and app.run_idle.is_set()
         step = app.session.stepper.step
         assert step > 0 and app.snapshot.step == step
         assert "paused" in status_text(app)
@@ -119,7 +119,7 @@ async def test_step_key_pauses_a_run() -> None:
         await pilot.press("r")
         await asyncio.sleep(0.1)
         await press(pilot, "n")
-        assert not app.running
+        assert not app.engine.running
         assert app.snapshot.step == app.session.stepper.step
         assert app.snapshot.last_unit == "sample"
 
@@ -248,7 +248,7 @@ async def test_tab_and_number_keys_move_between_panels() -> None:
         await settle(pilot)
         assert app.focused.id == "weights"
         await press(pilot, "tab")
-        assert app.current_panel == 1 and app.focused.id == "outputs"
+        assert app.main.current_panel == 1 and app.focused.id == "outputs"
         assert app.screen.query_one("#outputs").display
         assert not app.screen.query_one("#gradients").display
         await press(pilot, "shift+tab")
@@ -337,13 +337,13 @@ async def test_divergence_is_shown_and_stops_the_run() -> None:
         await pilot.press("r")
         for _ in range(250):
             await asyncio.sleep(0.02)
-            if not app.running:
+            if not app.engine.running:
                 break
         else:
             await press(pilot, "r")
             raise AssertionError("the run did not stop at the divergence")
         await settle(pilot)
-        assert not app.running
+        assert not app.engine.running
         assert app.session.stepper.diverged is not None
         assert "DIVERGED" in status_text(app)
 
@@ -375,7 +375,7 @@ async def test_large_terminal_shows_every_panel() -> None:
 
 
 async def test_loads_the_scenario_after_the_first_paint() -> None:
-    app = BackpropApp(spec="xor", throttle=0)
+    app = BackpropApp(spec="xor", pace_panels=False)
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "space")  # queued behind the load, so it steps xor
         assert app.session is not None and app.session.name == "xor"
@@ -396,30 +396,30 @@ async def test_switching_to_a_scenario_without_a_map_leaves_the_map_panel() -> N
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "6")
-        assert app.current_panel == 5
+        assert app.main.current_panel == 5
         await press(pilot, "s", *["down"] * bundled_names().index("iris"), "enter")
-        assert app.session.name == "iris" and app.current_panel == 0
+        assert app.session.name == "iris" and app.main.current_panel == 0
         assert app.focused.id == "weights"
 
 
-async def test_stepping_updates_every_panel_at_once_without_test_throttle() -> None:
+async def test_stepping_updates_every_panel_at_once_with_pacing_on() -> None:
     """The run-time pacing of the panels must not delay a step: every panel shows it."""
-    app = BackpropApp(open_session())  # the default pacing, not throttle=0
+    app = BackpropApp(open_session())  # the default pacing, not pace_panels=False
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         for key in ("space", "n", "n"):
             await press(pilot, key)
             for pid in ("weights", "outputs", "gradients", "loss", "explain", "map"):
-                assert app._panel(pid).snapshot is app.snapshot, (key, pid)
+                assert app.main.panel(pid).snapshot is app.snapshot, (key, pid)
 
 
 async def test_weights_follow_the_layer_being_computed_unless_the_user_chose_one() -> None:
     app = new_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        weights = app._panel("weights")
+        weights = app.main.panel("weights")
         await press(pilot, "n", "n", "n")  # sample, forward L1, forward L2
-        assert weights.cur_layer == 1 and app._panel("explain").cursor[0] == 1
+        assert weights.cur_layer == 1 and app.main.panel("explain").cursor[0] == 1
         await press(pilot, "1", "greater_than_sign", "n")  # the user picks L3, then forward L3
         assert weights.cur_layer == 2
         await press(pilot, "less_than_sign", "n")  # picks L2; the loss unit keeps it

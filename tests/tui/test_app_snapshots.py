@@ -48,7 +48,7 @@ def test_decision_map_after_training(snap_compare) -> None:
     """xor after 400 iterations: the map shows the four quadrants forming."""
     session = open_session("xor")
     session.stepper.run(400)  # before the app starts: no worker is running yet
-    app = BackpropApp(session, throttle=0)
+    app = BackpropApp(session, pace_panels=False)
     assert snap_compare(app, terminal_size=(160, 48), run_before=keys_then_settle("space", "6"))
 
 

@@ -30,7 +30,7 @@ def help_table() -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    last = ("help", "quit")  # first in the footer (so narrow footers show them), last here
+    last = ("app.help", "app.quit")  # first in the footer (so narrow footers show them), last here
     ordered = [k for k in KEYS if k.action not in last] + [k for k in KEYS if k.action in last]
     for k in ordered:
         table.add_row(key_label(k.keys), k.help)

@@ -1,82 +1,82 @@
-"""The engine side of the app: one queue of commands drained by a worker, and the run loop."""
+"""The app's engine side: one queue of commands drained by a thread worker, and the run."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from textual import work
-from textual.app import App
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from .engine_worker import RunStats, run_loop
 from .messages import EngineNote, SnapshotReady
 from .panels import import_panels
-from .widgets.status_line import StatusLine
+from .run_loop import RunStats, run_loop
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from .session import Session
 
 # steps and undo/reset pause a run first; lr and batch changes apply live between run chunks
 PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo", "reset"})
 
+RunChanged = Callable[[bool, str], None]  # (running, note): the run started or stopped
 
-class EngineController(App[int]):
+
+class EngineQueue:
     """Only these workers touch the Stepper, each call under ``session.lock``.
 
-    Commands run one at a time in the order given; ``r`` runs a second worker that trains in
-    chunks and stops at the next chunk boundary when cancelled.
+    Commands (``Session.do``'s, plus "show" and "load") run one at a time in the order given,
+    each posting a SnapshotReady (and an EngineNote if it has something to say) to ``app``.
+    ``start_run`` starts a second worker that trains in chunks and stops at the next chunk
+    boundary when paused. ``on_run`` hears when a run starts or stops, on the app's thread.
     """
 
-    session: Session | None
-    running: bool
-
-    def _init_engine(self, session: Session | None, spec: str) -> None:
+    def __init__(
+        self, app: App[Any], session: Session | None, spec: str, on_run: RunChanged
+    ) -> None:
+        self.app = app
         self.session = session
+        self.spec = spec  # the scenario to load when no session was given
+        self.on_run = on_run
         self.running = False
-        self._run_worker: Worker[RunStats] | None = None
         self.run_idle = threading.Event()  # set while no run-loop thread is inside the engine
         self.run_idle.set()
+        self._run_worker: Worker[RunStats] | None = None
         self._commands: deque[tuple[str, object]] = deque()
-        self._queue_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._draining = False
         # without a session, the first command loads the scenario, after the first paint
         self._hold = session is None
         if session is None:
             self._commands.append(("load", spec))
 
-    @property
-    def _status(self) -> StatusLine:
-        return self.screen_stack[0].query_one("#status", StatusLine)
-
-    def _enqueue(self, command: str, arg: object = None) -> None:
+    def put(self, command: str, arg: object = None) -> None:
         """Queue a command for the engine worker; commands run one at a time, in order."""
         if command in PAUSING:
             self.pause()
-        if command != "show":  # a user's command replaces the last note
-            self._status.note = ""
-        with self._queue_lock:
+        with self._lock:
             self._commands.append((command, arg))
+        self._kick()
+
+    def release(self) -> None:
+        """The first paint is done: start loading the scenario."""
+        self._hold = False
         self._kick()
 
     def _kick(self) -> None:
         """Start the engine worker unless it is running (or held until the first paint)."""
-        with self._queue_lock:
+        with self._lock:
             if self._draining or self._hold or not self._commands:
                 return
             self._draining = True
-        self._drain()
+        self.app.run_worker(self._drain, group="engine", thread=True, exit_on_error=True)
 
-    def _release(self) -> None:
-        self._hold = False
-        self._kick()
-
-    @work(thread=True, group="engine", exit_on_error=True)
     def _drain(self) -> None:
         """Run queued commands under the session lock, posting a snapshot after each."""
         while True:
-            with self._queue_lock:
+            with self._lock:
                 if not self._commands:
                     self._draining = False
                     return
@@ -87,7 +87,7 @@ class EngineController(App[int]):
             session = self.session
             if session is None:  # the first scenario failed to load: the app exits
                 if note:
-                    self.post_message(EngineNote(note))
+                    self.app.post_message(EngineNote(note))
                 continue
             with session.lock:
                 if command not in ("show", "load"):
@@ -96,9 +96,9 @@ class EngineController(App[int]):
                     except ValueError as exc:
                         note = str(exc)
                 snap = session.snapshot()
-            self.post_message(SnapshotReady(snap))
+            self.app.post_message(SnapshotReady(snap))
             if note:
-                self.post_message(EngineNote(note))
+                self.app.post_message(EngineNote(note))
 
     def _load(self, spec: str) -> str:
         """Open a scenario (in the worker); returns the error, or '' when loaded."""
@@ -117,8 +117,10 @@ class EngineController(App[int]):
         if self.running or self.session is None:
             return
         self.running = True
-        self._status.running = True
-        self._run_worker = self._run()
+        self.on_run(True, "")
+        self._run_worker = self.app.run_worker(
+            self._run, group="run", exclusive=True, thread=True, exit_on_error=True
+        )
 
     def pause(self) -> None:
         """Stop the run loop; it finishes its current chunk (<= ~30 ms) under the lock."""
@@ -126,14 +128,9 @@ class EngineController(App[int]):
             self._run_worker.cancel()
             self._run_worker = None
         was_running, self.running = self.running, False
-        self._status.running = False
         if was_running:
-            self._show_all()
+            self.on_run(False, "")
 
-    def _show_all(self) -> None:
-        """Show the newest snapshot in every panel (the app throttles them while running)."""
-
-    @work(thread=True, exclusive=True, group="run", exit_on_error=True)
     def _run(self) -> RunStats:
         worker = get_current_worker()
         self.run_idle.clear()
@@ -142,20 +139,16 @@ class EngineController(App[int]):
             return run_loop(
                 self.session,
                 lambda: worker.is_cancelled,
-                lambda snap: self.post_message(SnapshotReady(snap)),
+                lambda snap: self.app.post_message(SnapshotReady(snap)),
             )
         finally:
             self.run_idle.set()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker is not self._run_worker or event.state != WorkerState.SUCCESS:
+    def worker_changed(self, worker: Worker[Any], state: WorkerState) -> None:
+        """The app's Worker.StateChanged: a run that ended by itself diverged."""
+        if worker is not self._run_worker or state != WorkerState.SUCCESS:
             return
-        # the loop ended by itself: the run diverged
         self._run_worker = None
         self.running = False
-        self._status.running = False
-        self._show_all()  # e.g. the diverged snapshot, which a throttled panel may have missed
         stats = worker.result
-        if stats is not None and stats.diverged:
-            self._status.note = "run stopped"
+        self.on_run(False, "run stopped" if stats is not None and stats.diverged else "")

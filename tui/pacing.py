@@ -1,0 +1,76 @@
+"""Run pacing: which panels redraw a snapshot while a run goes (pure; the clock is injected)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+# While a run goes, the status line shows every snapshot (~9 a second) but each panel at most
+# once per this many seconds: a redraw resends the panel's whole region (heatmaps are one colour
+# code per cell), and a plotext build costs ~50 ms of main-thread CPU that the run loses to the
+# GIL. Paused or stepping, every panel shows every snapshot at once.
+# Each redraw also takes the GIL from the run: at 2-3 fps per panel a run keeps ~85-90% of the
+# headless speed (status line alone: ~93%).
+RUN_PERIOD: Mapping[str, float] = {
+    "weights": 0.4,
+    "outputs": 0.4,
+    "gradients": 0.4,
+    "loss": 0.5,
+    "explain": 0.5,
+    "map": 0.5,  # the map itself changes twice a second (run_loop.MAP_SECONDS)
+}
+DEFAULT_PERIOD = 0.33  # a panel missing from RUN_PERIOD
+MAX_PANELS_PER_FRAME = 2  # spreads the redraws over the frames instead of bunching them
+FRAME_SLACK = 0.05  # snapshots arrive ~0.11 s apart: a panel due within this much is due now
+STAGGER = 0.11  # the run's first frame: panel k first redraws k * STAGGER seconds later
+
+
+class Pacing:
+    """Decides, for each snapshot, which panels show it.
+
+    Paused or stepping (or with ``enabled=False``, for tests): every panel, at once. Running:
+    hidden panels always (nothing reaches the terminal), and of the visible ones at most
+    ``per_frame`` whose turn has come, the longest-waiting first.
+    """
+
+    def __init__(
+        self,
+        panels: Sequence[str],
+        *,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        periods: Mapping[str, float] = RUN_PERIOD,
+        per_frame: int = MAX_PANELS_PER_FRAME,
+        slack: float = FRAME_SLACK,
+        stagger: float = STAGGER,
+    ) -> None:
+        self.panels = tuple(panels)
+        self.enabled = enabled
+        self.clock = clock
+        self.periods = periods
+        self.per_frame = per_frame
+        self.slack = slack
+        self.stagger = stagger
+        self._next: dict[str, float] = {}  # while running: when each panel is next due
+
+    def due(self, running: bool, hidden: Collection[str] = ()) -> list[str]:
+        """The panels to show the new snapshot, in panel order then by turn."""
+        if not running or not self.enabled:
+            return list(self.panels)
+        now = self.clock()
+        if not self._next:  # the run's first frame: stagger the panels' turns
+            self._next = {pid: now + k * self.stagger for k, pid in enumerate(self.panels)}
+        out = [pid for pid in self.panels if pid in hidden]
+        waiting = sorted(
+            (self._next[pid], pid)
+            for pid in self.panels
+            if pid not in hidden and self._next[pid] <= now + self.slack
+        )
+        for _, pid in waiting[: self.per_frame]:
+            out.append(pid)
+            self._next[pid] = now + self.periods.get(pid, DEFAULT_PERIOD)
+        return out
+
+    def reset(self) -> None:
+        """The run stopped: the next run staggers the panels again."""
+        self._next = {}

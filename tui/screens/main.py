@@ -1,0 +1,202 @@
+"""The main screen: status line, panel tabs, the panels (routing snapshots and cursors), footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..keys import bindings
+from ..messages import CursorMoved, SampleSelected
+from ..panels import PANELS, make_panels
+from ..widgets.status_line import StatusLine
+from ..widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+
+if TYPE_CHECKING:  # numpy and the panels load in a worker after the first paint
+    from engine.snapshot import Snapshot
+
+    from ..engine_queue import EngineQueue
+    from ..pacing import Pacing
+    from ..widgets.base import SnapshotPanel
+
+PANEL_IDS = tuple(p[0] for p in PANELS)
+
+
+class MainScreen(Screen[None]):
+    """Status line, the panels (a grid when there is room, one at a time otherwise), footer.
+
+    It shows each snapshot the engine posts: the status line always, the panels as ``pacing``
+    says; it asks ``engine`` for a fresh snapshot when the map's size may have changed.
+    """
+
+    # Screen classes drive the layout in app.tcss: -w-tiny/-h-tiny show the "enlarge" message,
+    # -w-wide with -h-tall (120x30 and up) shows every panel in a grid, anything smaller one
+    # chosen panel with Explain under it.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-w-tiny"),
+        (MIN_WIDTH, "-w-small"),
+        (120, "-w-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-h-tiny"),
+        (MIN_HEIGHT, "-h-small"),
+        (30, "-h-tall"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+
+    def __init__(self, engine: EngineQueue, pacing: Pacing) -> None:
+        super().__init__()
+        self.engine = engine
+        self.pacing = pacing
+        self.snapshot: Snapshot | None = None  # the newest one
+        self.current_panel = 0  # index in PANELS: the one shown (small terminals) and focused
+        self._tabs_key: tuple[tuple[str, str], ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield Static("", id="panel-tabs")
+        with Container(id="panels"):
+            if self.engine.session is not None:
+                yield from make_panels()  # else mounted when the worker has loaded them
+        yield TooSmall(id="too-small")
+        yield Footer()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def panel(self, pid: str) -> SnapshotPanel:
+        return cast("SnapshotPanel", self.query_one(f"#{pid}"))
+
+    @property
+    def has_panels(self) -> bool:
+        return bool(self.query("#panels > *"))
+
+    def on_mount(self) -> None:
+        if self.engine.session is None:
+            self.status.loading_name = self.engine.spec
+            # paint the frame first: numpy, plotext and the data load in the worker after it
+            self.app.call_after_refresh(self.engine.release)
+        else:
+            self._panels_ready()
+            self.engine.put("show")
+
+    def _panels_ready(self) -> None:
+        # the panels are imported by now, numpy with them (not before the first paint)
+        from ..widgets.colours import use_standard_colours
+
+        # headless (tests, benchmarks) renders SVG in full colour whatever TERM says
+        app = self.app
+        use_standard_colours(app.console.color_system == "standard" and not app.is_headless)
+        self.set_panel(self.current_panel)
+
+    def on_resize(self) -> None:
+        for message in self.query(TooSmall):
+            message.refresh()  # it prints the terminal's size
+        # the map's size may have changed: ask for a snapshot with a map that fits
+        if self.snapshot is not None and not self.engine.running:
+            self.app.call_after_refresh(self.engine.put, "show")
+
+    # ---- snapshots -------------------------------------------------------------------------
+    async def show(self, snap: Snapshot) -> None:
+        """A new snapshot: the status line shows it, and the panels that are due (Pacing)."""
+        self.snapshot = snap
+        session = self.engine.session
+        assert session is not None
+        container = self.query_one("#panels")
+        if not container.children:  # first snapshot after a deferred load
+            await container.mount_all(make_panels())
+            self._panels_ready()
+            self.app.call_after_refresh(self.engine.put, "show")  # now the map's size is known
+        self.set_class(snap.decision is None and not session.two_d, "-no-map")
+        if self.current_panel not in self.visible_panels():  # e.g. the map, after a switch
+            self.set_panel(0)
+        self.status.n_train = session.n_train
+        self.status.show(snap)
+        hidden = [pid for pid in PANEL_IDS if not self.panel(pid).display]
+        for pid in self.pacing.due(self.engine.running, hidden):
+            self.panel(pid).show(snap)
+        self._update_map_size()
+        self._update_tabs()
+
+    def show_all(self) -> None:
+        """A run stopped: every panel shows the newest snapshot now."""
+        self.pacing.reset()
+        if self.snapshot is None or not self.has_panels:
+            return
+        for pid in PANEL_IDS:
+            self.panel(pid).show(self.snapshot)
+
+    def on_cursor_moved(self, message: CursorMoved) -> None:
+        """The weights cursor moved: Explain shows that unit, Gradients that layer."""
+        for pid in ("explain", "gradients"):
+            self.panel(pid).follow_cursor(message.layer, message.row, message.col, message.kind)
+
+    def on_sample_selected(self, message: SampleSelected) -> None:
+        self.panel("explain").follow_sample(message.index)
+
+    def _update_map_size(self) -> None:
+        """Ask for a decision map as big as the panel shows it (half-blocks: 2 rows a cell)."""
+        region = self.panel("map").content_region
+        if region.width > 0 and region.height > 0 and self.engine.session is not None:
+            self.engine.session.decision_size = (region.width, 2 * region.height)
+
+    # ---- tabs ------------------------------------------------------------------------------
+    def visible_panels(self) -> list[int]:
+        no_map = self.has_class("-no-map")
+        return [i for i, pid in enumerate(PANEL_IDS) if not (no_map and pid == "map")]
+
+    def set_panel(self, index: int) -> None:
+        self.current_panel = index
+        if not self.has_panels:
+            return  # the panels mount with the first snapshot
+        for i, pid in enumerate(PANEL_IDS):
+            self.panel(pid).set_class(i == index, "-current")
+        if self.app.screen is self:
+            self.panel(PANEL_IDS[index]).focus()
+        self._update_tabs()
+
+    def _update_tabs(self) -> None:
+        parts: list[tuple[str, str]] = []
+        for i in self.visible_panels():
+            title = PANELS[i][1].split()[-1].capitalize()  # "Decision map" -> "Map": fits 80
+            parts.append((f" {i + 1} {title} ", "reverse" if i == self.current_panel else ""))
+        parts.append(("  tab or 1-6", "dim"))
+        key = tuple(parts)
+        if key != self._tabs_key:  # Static.update costs a layout pass of the whole screen
+            self._tabs_key = key
+            self.query_one("#panel-tabs", Static).update(Content.assemble(*parts))
+
+    # ---- actions (keys.py binds them without a namespace: they run here) -------------------
+    def action_next_panel(self) -> None:
+        self._cycle_panel(1)
+
+    def action_prev_panel(self) -> None:
+        self._cycle_panel(-1)
+
+    def _cycle_panel(self, d: int) -> None:
+        visible = self.visible_panels()
+        pos = visible.index(self.current_panel) if self.current_panel in visible else 0
+        self.set_panel(visible[(pos + d) % len(visible)])
+
+    def action_show_panel(self, index: int) -> None:
+        if index in self.visible_panels():
+            self.set_panel(index)
+
+    def action_log_y(self) -> None:
+        if self.has_panels:  # the loss plot's module is imported once the panels are
+            from ..widgets.loss_plot import LossPlot
+
+            self.query_one(LossPlot).toggle_log_y()
+
+    def action_toggle_accuracy(self) -> None:
+        if self.has_panels:
+            from ..widgets.loss_plot import LossPlot
+
+            plot = self.query_one(LossPlot)
+            plot.show_accuracy = not plot.show_accuracy
