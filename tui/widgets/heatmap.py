@@ -6,7 +6,7 @@ import numpy as np
 from rich.style import Style
 
 from ..numbers import fit_number
-from .colours import STEPS, level_styles, levels, shade_cell
+from .colours import STEPS, level_styles, shade_cell
 from .lines import TextBuilder
 
 
@@ -92,8 +92,3 @@ def heat_row(
                     cell = "◆".center(cw)
                     style = styles[k] + Style(bold=True)
             tb.add(cell, style)
-
-
-def heat_levels(a: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
-    s = robust_scale(a) if scale is None else scale
-    return levels(a, s), s

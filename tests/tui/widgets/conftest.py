@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "apps"))
-
-from panel_app import (
+from tests.tui.widgets.apps.panel_app import (
     big_stepper,
     five_stepper,
     sine_stepper,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from panel_app import PanelApp, snap, trained_five
-
+from tests.tui.widgets.apps.panel_app import PanelApp, snap, trained_five
 from tui.widgets.decision_map import DecisionMapPanel
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from panel_app import PanelApp, snap, trained_five
-
+from tests.tui.widgets.apps.panel_app import PanelApp, snap, trained_five
 from tui.numbers import fmt
 from tui.widgets.explain import ExplainPanel
 
@@ -40,7 +39,7 @@ async def test_phases_with_numbers() -> None:
 
 async def test_mse_loss_and_delta_with_f_prime() -> None:
     """Regression: the loss is ½(ŷ - t)² with the sample's numbers, δ_L names f'(z)."""
-    from panel_app import sine_stepper
+    from tests.tui.widgets.apps.panel_app import sine_stepper
 
     st = sine_stepper()
     app = PanelApp(ExplainPanel(), None)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from panel_app import PanelApp
 
+from tests.tui.widgets.apps.panel_app import PanelApp
 from tui.widgets.gradients import GradientsPanel, sci, sparkline
 
 

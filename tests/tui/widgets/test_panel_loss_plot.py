@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from panel_app import PanelApp
 
+from tests.tui.widgets.apps.panel_app import PanelApp
 from tui.widgets.loss_plot import LossPlot, decade_ticks, ema, thin
 
 
@@ -30,7 +30,7 @@ async def test_plot_legend_log_and_cache(five_long) -> None:
 
 
 async def test_empty() -> None:
-    from panel_app import five_stepper, snap
+    from tests.tui.widgets.apps.panel_app import five_stepper, snap
 
     app = PanelApp(LossPlot(), snap(five_stepper()))
     async with app.run_test(size=(60, 16)) as pilot:

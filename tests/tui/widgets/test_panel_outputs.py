@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from panel_app import CLASS_NAMES, PanelApp
 
+from tests.tui.widgets.apps.panel_app import CLASS_NAMES, PanelApp
 from tui.messages import SampleSelected
 from tui.widgets.outputs import OutputsPanel, bar
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from panel_app import PanelApp, big_stepper, snap, trained_five, units
 
+from tests.tui.widgets.apps.panel_app import PanelApp, big_stepper, snap, trained_five, units
 from tui.widgets.decision_map import DecisionMapPanel
 from tui.widgets.explain import ExplainPanel
 from tui.widgets.gradients import GradientsPanel

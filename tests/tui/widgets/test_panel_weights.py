@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from panel_app import PanelApp
 
+from tests.tui.widgets.apps.panel_app import PanelApp
 from tui.messages import CursorMoved
 from tui.numbers import fmt, fmt_exact
 from tui.widgets.heatmap import block_reduce
