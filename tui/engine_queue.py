@@ -16,6 +16,8 @@ from .run_loop import RunStats, run_loop
 if TYPE_CHECKING:
     from textual.app import App
 
+    from engine.snapshot import Snapshot
+
     from .session import Session
 
 # steps and undo/reset pause a run first; lr and batch changes apply live between run chunks
@@ -136,13 +138,12 @@ class EngineQueue:
         self.run_idle.clear()
         assert self.session is not None
         try:
-            return run_loop(
-                self.session,
-                lambda: worker.is_cancelled,
-                lambda snap: self.app.post_message(SnapshotReady(snap)),
-            )
+            return run_loop(self.session, lambda: worker.is_cancelled, self._post_snapshot)
         finally:
             self.run_idle.set()
+
+    def _post_snapshot(self, snap: Snapshot) -> None:
+        self.app.post_message(SnapshotReady(snap))
 
     def worker_changed(self, worker: Worker[Any], state: WorkerState) -> None:
         """The app's Worker.StateChanged: a run that ended by itself diverged."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,9 @@ GROUPS = {
 }
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     """Bindings for the main screen: the engine's keys go to the App, which owns the queue."""
-    out: list[Binding] = []
+    out: list[BindingType] = []
     for k in KEYS:
         if not k.action:
             continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-LR_MIN = 1e-5
 LR_MAX = 10.0
 LR_LADDER: tuple[float, ...] = tuple(
     round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5) if m * 10.0**e <= LR_MAX

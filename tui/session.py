@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from os import PathLike
+from typing import cast
 
 import numpy as np
 
@@ -13,10 +14,6 @@ from engine.snapshot import DecisionMap, Snapshot, decision_map, take_snapshot
 from scenarios import Built, Scenario, build, load_scenario
 
 from .ladders import batch_down, batch_up, format_batch, format_lr, lr_down, lr_up
-
-# Commands the worker understands; each maps to one Stepper call (see Session.do).
-STEP_COMMANDS = ("iteration", "unit", "forward", "backward", "update")
-COMMANDS = (*STEP_COMMANDS, "undo", "reset", "lr_up", "lr_down", "lr", "batch_up", "batch_down")
 
 
 class Session:
@@ -79,16 +76,19 @@ class Session:
             self._evaluated = None
             note = "reset to the initial weights"
         elif command in ("lr_up", "lr_down", "lr"):
-            current = float(st.pending.get("lr", st.lr))  # type: ignore[arg-type]
-            new = {"lr_up": lr_up, "lr_down": lr_down}.get(command, lambda _: float(arg))(current)
+            current = float(cast(float, st.pending.get("lr", st.lr)))  # a held change counts
+            if command == "lr":
+                new = float(cast(float, arg))
+            else:
+                new = lr_up(current) if command == "lr_up" else lr_down(current)
             now = st.set_lr(new)
             note = f"lr {format_lr(new)}" + ("" if now else " from next step")
         elif command in ("batch_up", "batch_down"):
-            current = st.pending.get("batch_size", st.batch_size)
-            step = batch_up if command == "batch_up" else batch_down
-            new = step(current, self.n_train)  # type: ignore[arg-type]
-            now = st.set_batch_size(new)
-            note = format_batch(new, self.n_train) + ("" if now else " from next step")
+            size = cast("int | None", st.pending.get("batch_size", st.batch_size))
+            ladder = batch_up if command == "batch_up" else batch_down
+            batch = ladder(size, self.n_train)
+            now = st.set_batch_size(batch)
+            note = format_batch(batch, self.n_train) + ("" if now else " from next step")
         else:
             raise ValueError(f"unknown command {command!r}")
         self.evaluate()

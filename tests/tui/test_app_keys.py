@@ -6,11 +6,11 @@ import asyncio
 import io
 
 import numpy as np
-from app_helpers import new_app, open_session, press, settle
 from rich.console import Console
 
 from engine import Phase
 from scenarios import bundled_names
+from tests.tui.app_helpers import new_app, open_session, press, settle
 from tui.app import BackpropApp
 from tui.keys import KEYS
 from tui.screens.help import HelpScreen, help_text

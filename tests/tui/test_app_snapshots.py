@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import new_app, open_session, press, settle
 
+from tests.tui.app_helpers import new_app, open_session, press, settle
 from tui.app import BackpropApp
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -37,12 +37,13 @@ class MainScreen(Screen[None]):
     # Screen classes drive the layout in app.tcss: -w-tiny/-h-tiny show the "enlarge" message,
     # -w-wide with -h-tall (120x30 and up) shows every panel in a grid, anything smaller one
     # chosen panel with Explain under it.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    # (unannotated: Textual declares them ClassVar | None, which no annotation here can repeat)
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-w-tiny"),
         (MIN_WIDTH, "-w-small"),
         (120, "-w-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-h-tiny"),
         (MIN_HEIGHT, "-h-small"),
         (30, "-h-tall"),
