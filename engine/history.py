@@ -120,12 +120,20 @@ class History:
         self._eval.truncate(e)
 
 
+# Longest bucket downsample handles with one gather; past it, a loop of argmin/argmax per bucket
+# is faster (measured on 1e4..1e6 points into 50..400 buckets).
+_GATHER_MAX = 256
+
+
 def downsample(
     y: np.ndarray, width: int, x: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Reduce y to about 2*width points keeping each bucket's min and max (spikes survive).
+    """Reduce y to at most 2*width points: each of ``width`` buckets keeps its min and its max, at
+    their own x and in the order they occur, so spikes survive and the line stays true.
 
-    Returns (x, y); x defaults to the sample index. A series already short enough is returned as is.
+    Returns (x, y) as float64; x defaults to the sample index. A series of at most 2*width points
+    (or width < 1) is returned whole. Buckets split [0, n) as evenly as integers allow. NaNs win
+    like numpy's argmin/argmax: a bucket holding one keeps it.
     """
     y = np.asarray(y, dtype=np.float64)
     n = y.shape[0]
@@ -133,13 +141,21 @@ def downsample(
     if width < 1 or n <= 2 * width:
         return xs, y
     edges = np.linspace(0, n, width + 1).astype(np.int64)
-    starts = edges[:-1]
-    # place each bucket's min and max at the bucket's first and last x, in the order they occur
-    imin = np.array([s + np.argmin(y[s:e]) for s, e in zip(starts, edges[1:], strict=True)])
-    imax = np.array([s + np.argmax(y[s:e]) for s, e in zip(starts, edges[1:], strict=True)])
-    first = np.minimum(imin, imax)
-    last = np.maximum(imin, imax)
+    starts, ends = edges[:-1], edges[1:]
+    longest = int((ends - starts).max())
+    if longest <= _GATHER_MAX:
+        # Short buckets: one gather beats a Python loop. A (width, longest) table of indices, each
+        # row padded by repeating its bucket's last index; argmin/argmax return the first
+        # occurrence, so a padded repeat is never chosen over the real sample.
+        table = np.minimum(starts[:, None] + np.arange(longest), ends[:, None] - 1)
+        vals = y[table]
+        imin = starts + vals.argmin(axis=1)
+        imax = starts + vals.argmax(axis=1)
+    else:
+        # Long buckets: the scans dominate, and a table would copy the whole series.
+        imin = np.array([s + np.argmin(y[s:e]) for s, e in zip(starts, ends, strict=True)])
+        imax = np.array([s + np.argmax(y[s:e]) for s, e in zip(starts, ends, strict=True)])
     idx = np.empty(2 * width, dtype=np.int64)
-    idx[0::2] = first
-    idx[1::2] = last
+    idx[0::2] = np.minimum(imin, imax)
+    idx[1::2] = np.maximum(imin, imax)
     return xs[idx], y[idx]
