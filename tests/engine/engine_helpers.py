@@ -7,6 +7,12 @@ import numpy as np
 from engine import Network
 
 
+def computed(x: np.ndarray | None) -> np.ndarray:
+    """An IterationState field or a batch that the step under test must have produced."""
+    assert x is not None
+    return x
+
+
 def make_data(
     net: Network, n: int, seed: int = 1, dtype: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -14,6 +20,7 @@ def make_data(
     rng = np.random.default_rng(seed)
     k = net.sizes[-1]
     X = rng.normal(0.0, 1.0, size=(n, net.sizes[0]))
+    y: np.ndarray
     if net.loss_name == "cross_entropy":
         y = rng.integers(0, k, size=n)
     elif net.loss_name == "binary_cross_entropy":

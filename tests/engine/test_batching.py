@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_helpers import make_data, net_for
 
 from engine import SGD, Batcher, Stepper
+from tests.engine.engine_helpers import computed, make_data, net_for
 
 
 def _epochs(b: Batcher, n_epochs: int) -> list[list[np.ndarray]]:
@@ -55,11 +55,11 @@ def test_full_batch_keeps_stored_order() -> None:
 
 def test_batch_size_change_keeps_the_epoch() -> None:
     b = Batcher(10, 4, np.random.default_rng(0))
-    first = b.next().copy()
+    first = computed(b.next()).copy()
     b.set_batch_size(3)
     rest = []
     while b.epoch == 0:
-        rest.append(b.next().copy())
+        rest.append(computed(b.next()).copy())
     assert [len(x) for x in rest] == [3, 3]
     np.testing.assert_array_equal(np.sort(np.concatenate([first, *rest])), np.arange(10))
 
@@ -76,9 +76,9 @@ def test_batcher_state_round_trip() -> None:
     b = Batcher(11, 4, np.random.default_rng(8))
     b.next()
     st = b.state()
-    seq = [b.next().copy() for _ in range(7)]
+    seq = [computed(b.next()).copy() for _ in range(7)]
     b.load_state(st)
-    again = [b.next().copy() for _ in range(7)]
+    again = [computed(b.next()).copy() for _ in range(7)]
     for x, y in zip(seq, again, strict=True):
         np.testing.assert_array_equal(x, y)
 
@@ -92,7 +92,7 @@ def test_stepper_counters_and_batches() -> None:
     sizes = []
     for _ in range(6):
         st.step_iteration()
-        seen.append(st.it.batch_idx.copy())
+        seen.append(computed(st.it.batch_idx).copy())
         sizes.append(st.it.batch_size)
         np.testing.assert_array_equal(st.it.X, st.X[st.it.batch_idx])
         np.testing.assert_array_equal(st.it.y, st.y[st.it.batch_idx])

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_helpers import make_data, net_for
 
 from engine import SGD, Adam, CheckpointError, Network, Stepper, load_checkpoint, save_checkpoint
+from tests.engine.engine_helpers import make_data, net_for
 
 
 def _trained(opt, dtype: str = "float64") -> Stepper:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from engine_helpers import make_data, net_for
 
-from engine import SGD, Adam, Batcher, Network, Optimizer, Stepper
+from engine import SGD, Adam, Batcher, Network, Optimizer, Phase, Stepper
+from tests.engine.engine_helpers import computed, make_data, net_for
 
 N_ITER = 13
 N_SAMPLES = 23
@@ -122,7 +122,8 @@ def test_fast_path_keeps_last_iteration_for_display() -> None:
     it = st.it
     assert not it.deltas_kept and st.at_boundary and st.step == 3
     assert it.loss == st.history.train_loss[-1]
-    assert it.X.shape[0] == it.batch_size == 5 and it.acts[-1].shape == (5, 3)
+    assert computed(it.X).shape[0] == it.batch_size == 5
+    assert computed(it.acts[-1]).shape == (5, 3)
     assert all(d is None for d in it.deltas)
     assert it.update is not None and it.update.shape == st.net.params.shape
 
@@ -144,40 +145,42 @@ def test_unit_path_exposes_every_quantity() -> None:
     before = net.params.copy()
     st.step_unit()  # sample
     it = st.it
-    assert it.X.shape == (5, 4) and it.y.shape == (5,) and it.batch_idx.shape == (5,)
+    X, y, idx = computed(it.X), computed(it.y), computed(it.batch_idx)
+    assert X.shape == (5, 4) and y.shape == (5,) and idx.shape == (5,)
     assert it.lr == 0.05 and it.batch_size == 5
-    np.testing.assert_array_equal(it.X, st.X[it.batch_idx])
+    np.testing.assert_array_equal(X, st.X[idx])
     st.finish_phase()  # forward
     assert st.next_unit.phase == "loss"
-    zs, acts = net.forward_all(it.X)
+    zs, acts = net.forward_all(X)
     for i in range(L):
         np.testing.assert_array_equal(it.zs[i], zs[i])
         np.testing.assert_array_equal(it.acts[i], acts[i])
-    np.testing.assert_allclose(it.acts[-1].sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(computed(it.acts[-1]).sum(axis=1), 1.0, rtol=1e-14)
     st.step_unit()  # loss
-    assert it.per_sample_loss.shape == (5,)
-    assert it.loss == pytest.approx(it.per_sample_loss.mean(), rel=1e-15)
-    assert it.reg_loss > 0
+    per_sample = computed(it.per_sample_loss)
+    assert per_sample.shape == (5,)
+    assert it.loss == pytest.approx(per_sample.mean(), rel=1e-15)
+    assert it.reg_loss is not None and it.reg_loss > 0
     st.finish_phase()  # backward
-    grads = net.gradients(it.X, it.y)
+    grads = net.gradients(X, y)
     for i in range(L):
-        assert it.grads_done[i] and it.deltas[i].shape == (5, net.sizes[i + 1])
+        assert it.grads_done[i] and computed(it.deltas[i]).shape == (5, net.sizes[i + 1])
         np.testing.assert_array_equal(net.grad_views[i][0], grads[i][0])
     st.step_unit()  # update
     assert st.step == 1 and st.at_boundary
-    np.testing.assert_array_equal(net.params, before + it.update)
+    np.testing.assert_array_equal(net.params, before + computed(it.update))
     assert it.reg_grad is not None
     w = net.weight_mask
     np.testing.assert_array_equal(it.reg_grad[~w], 0)
     np.testing.assert_allclose(
         it.reg_grad[w], 1e-2 * before[w] + 1e-3 * np.sign(before[w]), rtol=1e-15
     )
-    np.testing.assert_allclose(it.grad_norms, net.layer_grad_norms(), rtol=0)
+    np.testing.assert_allclose(computed(it.grad_norms), net.layer_grad_norms(), rtol=0)
 
 
 def test_run_until_and_phase_helpers() -> None:
     _, st = _setup("tanh_bce", "sgd", None, "float64")
-    done = st.run_until("loss")
+    done = st.run_until(Phase.LOSS)
     assert [u.phase for u in done] == ["sample", "forward", "forward", "loss"]
-    done = st.run_until("update")
+    done = st.run_until(Phase.UPDATE)
     assert done[-1].phase == "update" and st.step == 1

@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-from engine_helpers import make_data, net_for, randomize
 
 from engine import HIDDEN, VALID_PAIRS, gradient_check
 from engine.gradcheck import relative_error
+from tests.engine.engine_helpers import make_data, net_for, randomize
 
 TOL = 1e-7
 DEPTHS = (1, 2, 3, 4)  # hidden layers

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_helpers import make_data
 
 from engine import SGD, Network, Stepper
 from engine.initializers import initialize
+from tests.engine.engine_helpers import make_data
 
 
 @pytest.mark.parametrize("name", ["glorot", "xavier"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from engine_helpers import make_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import HIDDEN, SGD, VALID_PAIRS, Adam, Network, Stepper, downsample
+from tests.engine.engine_helpers import make_data
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

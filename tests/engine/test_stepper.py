@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from engine_helpers import make_data, net_for
 
 from engine import SGD, Adam, Divergence, Phase, Stepper
+from tests.engine.engine_helpers import make_data, net_for
 
 
 def _stepper(opt=None, bs: int | None = 4, undo_depth: int = 100, dtype: str = "float64"):
@@ -20,7 +22,7 @@ def _stepper(opt=None, bs: int | None = 4, undo_depth: int = 100, dtype: str = "
     )  # fmt: skip
 
 
-def _full_state(st: Stepper) -> dict[str, object]:
+def _full_state(st: Stepper) -> dict[str, Any]:
     h = st.history
     return {
         "params": st.net.params.copy(),
@@ -35,7 +37,7 @@ def _full_state(st: Stepper) -> dict[str, object]:
     }
 
 
-def _assert_state_equal(a: dict[str, object], b: dict[str, object]) -> None:
+def _assert_state_equal(a: dict[str, Any], b: dict[str, Any]) -> None:
     assert np.array_equal(a["params"], b["params"])
     assert a["opt"].keys() == b["opt"].keys()
     for k in a["opt"]:
@@ -368,8 +370,8 @@ def test_snapshot_lr_is_the_one_in_force() -> None:
     st = Stepper(Network.from_sizes([2, 3, 2], seed=0), SGD(lr=0.1), np.eye(2), np.array([0, 1]))
     st.step_unit()
     st.set_lr(0.2)
-    assert take_snapshot(st).lr == 0.1 and st.pending == {"lr": 0.2}
+    assert take_snapshot(st).settings.lr == 0.1 and st.pending == {"lr": 0.2}
     st.step_iteration()
-    assert take_snapshot(st).lr == 0.2
+    assert take_snapshot(st).settings.lr == 0.2
     st.set_lr(0.5)  # between iterations: in force at once
-    assert take_snapshot(st).lr == 0.5 and not st.pending
+    assert take_snapshot(st).settings.lr == 0.5 and not st.pending

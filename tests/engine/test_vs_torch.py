@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_helpers import make_data, randomize
 
 from engine import HIDDEN, VALID_PAIRS, Network
+from tests.engine.engine_helpers import make_data, randomize
 
 torch = pytest.importorskip("torch")
 
