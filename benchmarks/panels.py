@@ -15,7 +15,7 @@ import numpy as np
 from textual.visual import Visual, visualize
 
 from engine.history import downsample
-from engine.snapshot import Snapshot
+from engine.snapshot import Curves, Snapshot
 from tests.tui.widgets.apps.panel_app import PanelApp, big_stepper, snap, trained_five, units
 from tui.widgets.base import SnapshotPanel
 from tui.widgets.decision_map import DecisionMapPanel
@@ -67,15 +67,20 @@ def million_step_snapshot(base: Snapshot) -> tuple[Snapshot, float]:
     x, y = downsample(loss, 200)
     dt = time.perf_counter() - t
     ev = np.arange(100, n + 1, 100)
-    return dataclasses.replace(
-        base,
+    curves = dataclasses.replace(
+        base.curves,
         loss_x=x + 1,
         loss_y=y,
         eval_steps=ev,
         test_loss=np.exp(-ev / 2e5) + 0.1,
         test_accuracy=1 - np.exp(-ev / 2e5),
         train_accuracy=1 - np.exp(-ev / 2e5),
-    ), dt
+    )
+    return dataclasses.replace(base, curves=curves), dt
+
+
+def more_loss(curves: Curves) -> Curves:
+    return dataclasses.replace(curves, loss_y=curves.loss_y * 1.01)
 
 
 async def main() -> None:
@@ -96,7 +101,7 @@ async def main() -> None:
         (
             "loss plot 1e6 steps",
             LossPlot,
-            [m, dataclasses.replace(m, loss_y=m.loss_y * 1.01, version=m.version + 1)],
+            [m, dataclasses.replace(m, curves=more_loss(m.curves), version=m.version + 1)],
         ),
     ]
     print(f"{'panel':24} {'size':>7}  cold (new snapshot)  warm (cached)   [build() + to_strips]")

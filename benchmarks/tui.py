@@ -73,7 +73,7 @@ async def key_latency(presses: int = 30) -> list[float]:
             await pilot.press("space")
 
             def stepped(s: int = step) -> bool:
-                return app.snapshot is not None and app.snapshot.step > s
+                return app.snapshot is not None and app.snapshot.progress.step > s
 
             await _until(stepped)
             handled = app.snapshots[-1]

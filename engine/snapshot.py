@@ -47,17 +47,24 @@ class DecisionMap:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """Everything a panel needs, computed in the worker, rendered as is by the widgets."""
+class Model:
+    """What the network and its task are: fixed for a scenario."""
 
-    version: int  # Stepper.version: equal versions, equal training state
     scenario: str
     sizes: tuple[int, ...]
     activations: tuple[str, ...]
     loss_name: str
     reduction: str
     optimizer: str
-    task: str
+    task: str  # "classification" or "regression"
+    class_names: tuple[str, ...] | None
+    threshold: float  # one output unit's class boundary (class 1 above it)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where training is: the iteration, the unit within it, undo and divergence."""
+
     step: int
     epoch: int
     steps_per_epoch: int
@@ -67,32 +74,60 @@ class Snapshot:
     last_phase: str | None
     last_layer: int | None
     next_unit: str
-    lr: float  # in force for the current iteration
-    batch_size: int | None  # setting; None = full batch
-    batch_rows: int  # rows in the current batch
-    momentum: float | None
-    pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
     diverged: str | None
     undo_count: int  # iterations undo can go back
     deltas_kept: bool  # False when the last iteration ran on the fast path
-    layers: tuple[LayerSnap, ...]
-    X: Array | None  # batch inputs, first ``rows`` rows
-    y: Array | None  # batch targets / labels
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hyperparameters in force, and the changes held for the next iteration."""
+
+    lr: float  # in force for the current iteration
+    batch_size: int | None  # setting; None = full batch
+    momentum: float | None
+    pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The current batch: per-row arrays hold its first ``rows`` rows (see take_snapshot)."""
+
+    size: int  # rows in the current batch (the arrays may show fewer)
+    X: Array | None  # inputs
+    y: Array | None  # targets / labels
     outputs: Array | None  # output activations (probabilities for softmax)
     labels: Array | None  # predicted class per row (classification), the network's own rule
     true_labels: Array | None  # true class per row (classification)
-    threshold: float  # one output unit's class boundary (class 1 above it)
     per_sample_loss: Array | None
     loss: float | None  # mean (or sum) data loss of this batch
     reg_loss: float | None
-    class_names: tuple[str, ...] | None
-    loss_x: Array  # downsampled train loss curve
+
+
+@dataclass(frozen=True)
+class Curves:
+    """The training history as plotted: the train loss downsampled, evaluations in full."""
+
+    loss_x: Array  # steps of the downsampled train loss curve
     loss_y: Array
     eval_steps: Array
     test_loss: Array
     test_accuracy: Array
     train_accuracy: Array
-    last_eval: dict
+    last_eval: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a panel needs, computed in the worker, rendered as is by the widgets."""
+
+    version: int  # Stepper.version: equal versions, equal training state
+    model: Model
+    progress: Progress
+    settings: Settings
+    batch: Batch
+    curves: Curves
+    layers: tuple[LayerSnap, ...]
     decision: DecisionMap | None
 
 
@@ -192,8 +227,7 @@ def take_snapshot(
             labels = np.asarray(net.labels(outputs), dtype=np.intp)
         if it.y is not None:
             true = np.array(net.true_labels(it.y[:rows]), dtype=np.intp)
-    return Snapshot(
-        version=st.version,
+    model = Model(
         scenario=scenario,
         sizes=tuple(net.sizes),
         activations=tuple(net.activations),
@@ -201,6 +235,10 @@ def take_snapshot(
         reduction=net.reduction,
         optimizer=st.opt.name,
         task=st.task,
+        class_names=class_names,
+        threshold=net.threshold,
+    )
+    progress = Progress(
         step=st.step,
         epoch=st.epoch,
         steps_per_epoch=st.steps_per_epoch,
@@ -210,25 +248,28 @@ def take_snapshot(
         last_phase=None if last is None else last.phase.value,
         last_layer=None if last is None else last.layer,
         next_unit=st.next_unit.label(net.n_layers),
-        lr=st.lr if st.at_boundary else it.lr,  # a finished iteration: what the next one uses
-        batch_size=st.batch_size,
-        batch_rows=int(it.batch_size or st.batcher.effective_batch_size),
-        momentum=getattr(st.opt, "momentum", None),
-        pending=tuple(sorted(st.pending.items())),
         diverged=None if st.diverged is None else str(st.diverged),
         undo_count=st.undo_count,
         deltas_kept=it.deltas_kept,
-        layers=tuple(layers),
+    )
+    settings = Settings(
+        lr=st.lr if st.at_boundary else it.lr,  # a finished iteration: what the next one uses
+        batch_size=st.batch_size,
+        momentum=getattr(st.opt, "momentum", None),
+        pending=tuple(sorted(st.pending.items())),
+    )
+    batch = Batch(
+        size=int(it.batch_size or st.batcher.effective_batch_size),
         X=_copy(it.X, rows),
         y=_copy(it.y, rows),
         outputs=outputs,
         labels=labels,
         true_labels=true,
-        threshold=net.threshold,
         per_sample_loss=_copy(it.per_sample_loss, rows),
         loss=it.loss,
         reg_loss=it.reg_loss,
-        class_names=class_names,
+    )
+    curves = Curves(
         loss_x=lx + 1,
         loss_y=ly,
         eval_steps=hist.eval_steps.copy(),
@@ -236,5 +277,14 @@ def take_snapshot(
         test_accuracy=hist.test_accuracy.copy(),
         train_accuracy=hist.eval_train_accuracy.copy(),
         last_eval=dict(st.last_eval),
+    )
+    return Snapshot(
+        version=st.version,
+        model=model,
+        progress=progress,
+        settings=settings,
+        batch=batch,
+        curves=curves,
+        layers=tuple(layers),
         decision=dec,
     )

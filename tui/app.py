@@ -100,7 +100,7 @@ class BackpropApp(App[int]):
             self.engine.start_run()
 
     def action_lr_input(self) -> None:
-        current = self.snapshot.lr if self.snapshot else 0.1
+        current = self.snapshot.settings.lr if self.snapshot else 0.1
         self.push_screen(LrInput(current), self._typed_lr)
 
     def _typed_lr(self, value: float | None) -> None:

@@ -54,7 +54,7 @@ async def test_space_runs_one_iteration() -> None:
         await press(pilot, "space")
         st = app.session.stepper
         assert st.step == 1 and st.at_boundary
-        assert app.snapshot.step == 1 and app.snapshot.last_unit == "update"
+        assert app.snapshot.progress.step == 1 and app.snapshot.progress.last_unit == "update"
         assert "step 1" in status_text(app) and "update" in status_text(app)
 
 
@@ -65,10 +65,10 @@ async def test_n_steps_one_unit_at_a_time() -> None:
         for k, label in enumerate(labels, start=1):
             await press(pilot, "n")
             assert app.session.stepper.position == k
-            assert app.snapshot.last_unit == label
+            assert app.snapshot.progress.last_unit == label
         assert app.session.stepper.step == 1
         await press(pilot, "n", "n")
-        assert app.snapshot.last_unit == "forward L1/3"
+        assert app.snapshot.progress.last_unit == "forward L1/3"
         assert "forward L1/3" in status_text(app)
 
 
@@ -76,16 +76,16 @@ async def test_f_b_u_finish_phases() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "f")
-        assert app.snapshot.last_unit == "loss" and app.session.stepper.step == 0
-        assert app.snapshot.loss is not None
+        assert app.snapshot.progress.last_unit == "loss" and app.session.stepper.step == 0
+        assert app.snapshot.batch.loss is not None
         await press(pilot, "b")
-        assert app.snapshot.last_unit == "backward L1/3"
+        assert app.snapshot.progress.last_unit == "backward L1/3"
         assert all(layer.dW is not None for layer in app.snapshot.layers)
         await press(pilot, "u")
-        assert app.snapshot.last_unit == "update" and app.session.stepper.step == 1
+        assert app.snapshot.progress.last_unit == "update" and app.session.stepper.step == 1
         # u at a boundary does a whole iteration; b from the start runs forward and loss first
         await press(pilot, "b")
-        assert app.session.stepper.step == 1 and app.snapshot.last_unit == "backward L1/3"
+        assert app.session.stepper.step == 1 and app.snapshot.progress.last_unit == "backward L1/3"
 
 
 async def test_f_past_the_loss_finishes_the_iteration_and_the_next_forward() -> None:
@@ -93,7 +93,7 @@ async def test_f_past_the_loss_finishes_the_iteration_and_the_next_forward() -> 
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "b", "f")
         assert app.session.stepper.step == 1
-        assert app.snapshot.last_phase == Phase.LOSS
+        assert app.snapshot.progress.last_phase == Phase.LOSS
 
 
 async def test_r_runs_and_pauses() -> None:
@@ -103,13 +103,13 @@ async def test_r_runs_and_pauses() -> None:
         assert app.engine.running
         for _ in range(100):
             await asyncio.sleep(0.02)
-            if app.snapshot is not None and app.snapshot.step > 0:
+            if app.snapshot is not None and app.snapshot.progress.step > 0:
                 break
         assert "RUNNING" in status_text(app)
         await press(pilot, "r")
         assert not app.engine.running and app.run_idle.is_set()
         step = app.session.stepper.step
-        assert step > 0 and app.snapshot.step == step
+        assert step > 0 and app.snapshot.progress.step == step
         assert "paused" in status_text(app)
 
 
@@ -120,8 +120,8 @@ async def test_step_key_pauses_a_run() -> None:
         await asyncio.sleep(0.1)
         await press(pilot, "n")
         assert not app.engine.running
-        assert app.snapshot.step == app.session.stepper.step
-        assert app.snapshot.last_unit == "sample"
+        assert app.snapshot.progress.step == app.session.stepper.step
+        assert app.snapshot.progress.last_unit == "sample"
 
 
 async def test_plus_minus_walk_the_ladder() -> None:
@@ -177,7 +177,7 @@ async def test_batch_keys() -> None:
         await press(pilot, *["]"] * 6)  # 8 16 32 64 128 256 full: 6 up, 1 past
         assert app.session.stepper.batch_size is None and "batch full" in status_text(app)
         await press(pilot, "space")
-        assert app.snapshot.batch_rows == app.session.n_train
+        assert app.snapshot.batch.size == app.session.n_train
         await press(pilot, *["["] * 10)  # full -> 1 is 9 down
         assert app.session.stepper.batch_size == 1
 
@@ -218,7 +218,7 @@ async def test_scenario_picker() -> None:
         assert isinstance(app.screen, ScenarioPicker)
         await press(pilot, *["down"] * bundled_names().index("xor"), "enter")
         assert app.session.name == "xor"
-        assert app.snapshot.scenario == "xor" and "xor" in status_text(app)
+        assert app.snapshot.model.scenario == "xor" and "xor" in status_text(app)
         await press(pilot, "s", "escape")
         assert app.session.name == "xor" and not isinstance(app.screen, ScenarioPicker)
 
@@ -445,5 +445,5 @@ async def test_lr_change_after_a_finished_iteration_shows_at_once() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "space", "+")
         st = app.session.stepper
-        assert st.lr == 0.1 and not st.pending and app.snapshot.lr == 0.1
+        assert st.lr == 0.1 and not st.pending and app.snapshot.settings.lr == 0.1
         assert "lr 0.1" in status_text(app) and "from next step" not in status_text(app)

@@ -51,7 +51,7 @@ class SnapshotPanel(Redraw):
 
         The scenario too: a newly opened scenario's Stepper counts its versions from 0 again.
         """
-        return snapshot.scenario, snapshot.version
+        return snapshot.model.scenario, snapshot.version
 
     def show(self, snapshot: Snapshot) -> None:
         key = self.key(snapshot)

@@ -46,7 +46,7 @@ class DecisionMapPanel(SnapshotPanel):
         # the weights or the grid change: a run's snapshots mostly reuse it
         d = snapshot.decision
         where = None if d is None else (d.version, d.classes.shape)
-        return snapshot.scenario, where, snapshot.class_names
+        return snapshot.model.scenario, where, snapshot.model.class_names
 
     def _style(self, up: int, low: int) -> Style:
         st = self._styles.get((up, low))
@@ -132,7 +132,7 @@ class DecisionMapPanel(SnapshotPanel):
         d = s.decision
         assert d is not None
         k = max(int(d.labels.max()) + 1 if len(d.labels) else 0, int(d.classes.max()) + 1)
-        names = list(s.class_names or ())
+        names = list(s.model.class_names or ())
         for c in range(k):
             name = names[c] if c < len(names) else str(c)
             if nc:

@@ -135,20 +135,24 @@ class ExplainPanel(SnapshotPanel):
         return max(0, min(row, fi - 1)), max(0, min(col, fo - 1))
 
     def _sample(self, s: Snapshot) -> int:
-        rows = s.X.shape[0] if s.X is not None else 1
+        rows = s.batch.X.shape[0] if s.batch.X is not None else 1
         return max(0, min(self.sample, rows - 1))
 
     def _a_prev(self, s: Snapshot, k: int) -> np.ndarray | None:
-        src = s.X if k == 0 else s.layers[k - 1].a
+        src = s.batch.X if k == 0 else s.layers[k - 1].a
         return None if src is None else src[self._sample(s)]
 
     def _label(self, s: Snapshot, n: int) -> str:
-        if s.y is None:
+        if s.batch.y is None:
             return "?"
-        y = s.y[n]
+        y = s.batch.y[n]
         if np.ndim(y) == 0:
             c = int(y)
-            name = s.class_names[c] if s.class_names and c < len(s.class_names) else str(c)
+            name = (
+                s.model.class_names[c]
+                if s.model.class_names and c < len(s.model.class_names)
+                else str(c)
+            )
             return str(c) if name == str(c) else f"{c} ({name})"  # digits: not "2 (2)"
         if np.size(y) == 1:  # one regression target: a number, not a list
             return fmt(float(np.ravel(y)[0]), 4)
@@ -159,41 +163,46 @@ class ExplainPanel(SnapshotPanel):
         s = self.snapshot
         short = 0 < self.size.height < 8  # 80x24: six rows, the equations need every one
         title = "Explain"
-        if s is None or s.last_phase is None:
+        if s is None or s.progress.last_phase is None:
             self._set_title(title)
             return hang(Text(intro(self.size.width)), self.size.width)
+        pr = s.progress
         tb = TextBuilder()
         if short:  # what was computed and what comes next go to the border instead
-            title = f"Explain: {s.last_unit} (step {s.step}, next {s.next_unit})"
+            title = f"Explain: {pr.last_unit} (step {pr.step}, next {pr.next_unit})"
         else:
-            tb.add(f"{s.last_unit}", "bold reverse")
-            tb.line(f"  step {s.step}, next: {s.next_unit}", NOTE)
+            tb.add(f"{pr.last_unit}", "bold reverse")
+            tb.line(f"  step {pr.step}, next: {pr.next_unit}", NOTE)
         self._set_title(title)
-        if s.diverged:
-            tb.line(s.diverged, "bold red")
-        phase = s.last_phase
+        if s.progress.diverged:
+            tb.line(s.progress.diverged, "bold red")
+        phase = s.progress.last_phase
         if phase == "sample":
             self._sample_text(tb, s)
-        elif phase == "forward" and s.last_layer is not None:
-            self._forward(tb, s, s.last_layer)
+        elif phase == "forward" and s.progress.last_layer is not None:
+            self._forward(tb, s, s.progress.last_layer)
         elif phase == "loss":
             self._loss(tb, s)
-        elif phase == "backward" and s.last_layer is not None:
-            self._backward(tb, s, s.last_layer)
+        elif phase == "backward" and s.progress.last_layer is not None:
+            self._backward(tb, s, s.progress.last_layer)
         elif phase == "update":
             self._update(tb, s)
         return hang(tb.text(), self.size.width)
 
     def _sample_text(self, tb: TextBuilder, s: Snapshot) -> None:
-        size = "full batch" if s.batch_size is None else f"batch size {s.batch_size}"
-        tb.line(f"Picked a batch of {s.batch_rows} training samples ({size}).")
+        size = (
+            "full batch" if s.settings.batch_size is None else f"batch size {s.settings.batch_size}"
+        )
+        tb.line(f"Picked a batch of {s.batch.size} training samples ({size}).")
         tb.line("Every later unit works on all of them at once, one row per sample.", NOTE)
-        if s.X is not None:
+        if s.batch.X is not None:
             n = self._sample(s)
-            x = ", ".join(fmt(v, 3) for v in s.X[n][:8]) + (" …" if s.X.shape[1] > 8 else "")
+            x = ", ".join(fmt(v, 3) for v in s.batch.X[n][:8]) + (
+                " …" if s.batch.X.shape[1] > 8 else ""
+            )
             tb.add(f"Sample {n + 1}: ").add(f"x = [{x}]", NUM).line(f", target {self._label(s, n)}")
-        if s.pending:
-            tb.line("Applied now: " + ", ".join(f"{k} = {v}" for k, v in s.pending), NOTE)
+        if s.settings.pending:
+            tb.line("Applied now: " + ", ".join(f"{k} = {v}" for k, v in s.settings.pending), NOTE)
 
     def _forward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
         lay = s.layers[k]
@@ -215,17 +224,21 @@ class ExplainPanel(SnapshotPanel):
 
     def _loss(self, tb: TextBuilder, s: Snapshot) -> None:
         n = self._sample(s)
-        out = s.outputs
-        psl = s.per_sample_loss
+        out = s.batch.outputs
+        psl = s.batch.per_sample_loss
         if out is None or psl is None:
             tb.line("(values not kept on this path)", NOTE)
             return
         tb.line(f"Loss for sample {n + 1}, target {self._label(s, n)}:", EQ)
-        if s.loss_name == "cross_entropy" and s.y is not None and np.ndim(s.y[n]) == 0:
-            c = int(s.y[n])
+        if (
+            s.model.loss_name == "cross_entropy"
+            and s.batch.y is not None
+            and np.ndim(s.batch.y[n]) == 0
+        ):
+            c = int(s.batch.y[n])
             tb.add(f"  L = -log p_c = -log {fmt(out[n, c], 5)} = ").line(fmt(psl[n], 6), NUM)
             tb.line("  the smaller the probability of the true class, the larger the loss.", NOTE)
-        elif s.loss_name == "binary_cross_entropy":
+        elif s.model.loss_name == "binary_cross_entropy":
             t = self._target(s, n)
             tb.line("  L = -[t·log ŷ + (1-t)·log(1-ŷ)]")
             tb.add(f"    ŷ = {fmt(out[n, 0], 5)}, t = {fmt(t, 3)}:  L = ").line(fmt(psl[n], 6), NUM)
@@ -240,10 +253,12 @@ class ExplainPanel(SnapshotPanel):
             else:
                 tb.line("  L = ½ Σ_k (ŷ_k - t_k)²   (squared error)")
                 tb.add(f"    ŷ = {fmt(out[n, 0], 5)}…  L = ").line(fmt(psl[n], 6), NUM)
-        tb.add(f"Batch loss ({s.reduction} over {s.batch_rows}) = ").line(fmt(s.loss, 6), NUM)
-        if s.reg_loss:
-            tb.line(f"  + regularisation {fmt(s.reg_loss, 5)}")
-        if s.loss_name == "mse":
+        tb.add(f"Batch loss ({s.model.reduction} over {s.batch.size}) = ").line(
+            fmt(s.batch.loss, 6), NUM
+        )
+        if s.batch.reg_loss:
+            tb.line(f"  + regularisation {fmt(s.batch.reg_loss, 5)}")
+        if s.model.loss_name == "mse":
             out_act = s.layers[-1].activation if s.layers else ""
             why = " (linear output: f' = 1)" if out_act == "linear" else ""
             tb.line(f"Next, backward starts from δ_L = (ŷ - t)·f'(z_L){why}.", NOTE)
@@ -256,16 +271,16 @@ class ExplainPanel(SnapshotPanel):
 
     def _target(self, s: Snapshot, n: int) -> float | None:
         """The first target value of sample ``n`` (regression, or a 0/1 label)."""
-        if s.y is None:
+        if s.batch.y is None:
             return None
-        return float(np.ravel(s.y[n])[0])
+        return float(np.ravel(s.batch.y[n])[0])
 
     def _backward(self, tb: TextBuilder, s: Snapshot, k: int) -> None:
         lay = s.layers[k]
         i, j = self._neuron(lay)
         n = self._sample(s)
         last = k == len(s.layers) - 1
-        per = f" / {s.batch_rows}" if s.reduction == "mean" else ""  # mean: δ_L carries 1/B
+        per = f" / {s.batch.size}" if s.model.reduction == "mean" else ""  # mean: δ_L carries 1/B
         if lay.delta is None:
             tb.line(f"Backward through layer {k + 1} (deltas not kept on this path).", EQ)
         elif last:
@@ -284,16 +299,16 @@ class ExplainPanel(SnapshotPanel):
         self._grad(tb, s, lay, i, j, n)
 
     def _delta_out(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, j: int, n: int, per: str):
-        out = s.outputs
-        if s.loss_name == "mse":
+        out = s.batch.outputs
+        if s.model.loss_name == "mse":
             tb.line(f"δ_L = (ŷ - t) * f'(z){per}   (squared error, chain rule)", EQ)
         else:
             tb.line(f"δ_L = (ŷ - y){per}   (the softmax/sigmoid derivative cancels)", EQ)
-        if out is not None and s.y is not None:
-            yv = s.y[n]
+        if out is not None and s.batch.y is not None:
+            yv = s.batch.y[n]
             t = float(j == int(yv)) if np.ndim(yv) == 0 else float(np.ravel(yv)[j])
             diff = f"({fmt(out[n, j], 5)} - {_par(fmt(t, 3))})"
-            if s.loss_name == "mse" and lay.z is not None and lay.a is not None:
+            if s.model.loss_name == "mse" and lay.z is not None and lay.a is not None:
                 # the chain rule's f'(z) is part of the number: show it, or the sum is wrong
                 _, fd = act_text(lay.activation)
                 fp = _fprime(lay.activation, float(lay.z[n, j]), float(lay.a[n, j]))
@@ -314,7 +329,7 @@ class ExplainPanel(SnapshotPanel):
             a_i, d_j = _par(fmt(a_in[i], 4)), _par(fmt(lay.delta[n, j], 4))
             tb.add(f"  W[{i},{j}]: this sample adds {a_i}·{d_j}")
             tb.line(f" = {fmt(a_in[i] * lay.delta[n, j], 4)}")
-        tb.add(f"  ∂L/∂W[{i},{j}] = Σ over {s.batch_rows} samples = ").line(
+        tb.add(f"  ∂L/∂W[{i},{j}] = Σ over {s.batch.size} samples = ").line(
             fmt(lay.dW[i, j], 6), NUM
         )
         if lay.reg_dW is not None and lay.reg_dW[i, j]:
@@ -338,21 +353,21 @@ class ExplainPanel(SnapshotPanel):
         if not is_b and lay.reg_dW is not None:
             gv += float(lay.reg_dW[i, j])
         old = new - du
-        lr = s.lr
-        if s.optimizer == "sgd" and s.momentum:
+        lr = s.settings.lr
+        if s.model.optimizer == "sgd" and s.settings.momentum:
             # two short lines: at 120x36 the panel is ~36 columns wide
             tb.line("Δw(t) = -lr·g + α·Δw(t-1)  (momentum α)", EQ)
             tb.line("w ← w + Δw(t)", EQ)
-            prev = (du + lr * gv) / s.momentum
+            prev = (du + lr * gv) / s.settings.momentum
             g_, p_ = _par(fmt(gv, 5)), _par(fmt(prev, 5))
-            tb.add(f"  {name}: Δw = -{fmt(lr)}·{g_} + {fmt(s.momentum)}·{p_} = ")
+            tb.add(f"  {name}: Δw = -{fmt(lr)}·{g_} + {fmt(s.settings.momentum)}·{p_} = ")
             tb.line(fmt(du, 6), NUM)
-        elif s.optimizer == "sgd":
+        elif s.model.optimizer == "sgd":
             tb.line("W ← W - lr·∂L/∂W", EQ)
             tb.add(f"  {name}: {fmt(old, 6)} - {fmt(lr)}·{_par(fmt(gv, 5))}")
             tb.add(" = ").line(fmt(new, 6), NUM)
         else:
-            tb.line(f"{s.optimizer}: w ← w + Δw, Δw from its running averages of g", EQ)
+            tb.line(f"{s.model.optimizer}: w ← w + Δw, Δw from its running averages of g", EQ)
             tb.line(f"  {name}: gradient {fmt(gv, 5)}, Δw = {fmt(du, 6)}")
         tb.add(f"  old {fmt(old, 6)} → new ").line(fmt(new, 6), NUM)
         tb.line(

@@ -70,8 +70,8 @@ class GradientsPanel(SnapshotPanel):
         tb = TextBuilder()
         used = self._table(tb, s, width)
         left = height - used
-        backward = s.last_phase == "backward" and s.last_layer is not None
-        focus = s.last_layer if backward else min(self.cur_layer, len(s.layers) - 1)
+        backward = s.progress.last_phase == "backward" and s.progress.last_layer is not None
+        focus = s.progress.last_layer if backward else min(self.cur_layer, len(s.layers) - 1)
         lay = s.layers[focus]
         if backward and lay.delta is not None and left >= 6:
             # dW in full when it fits beside at least a third for the batch's deltas
@@ -104,7 +104,7 @@ class GradientsPanel(SnapshotPanel):
 
     def _row(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, w: int, lo: float, hi: float):
         i = lay.index
-        computing = s.last_phase == "backward" and s.last_layer == i
+        computing = s.progress.last_phase == "backward" and s.progress.last_layer == i
         tb.add(f"L{i + 1:<2} ", COMPUTING if computing else "bold")
         tb.add(f"{sci(lay.grad_norm_W)} {sci(lay.grad_norm_b)} ")
         g = lay.grad_norm_W

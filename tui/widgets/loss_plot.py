@@ -67,13 +67,19 @@ class LossPlot(SnapshotPanel):
 
     def build(self) -> Lines | Text:
         s = self.snapshot
-        if s is None or len(s.loss_y) == 0:
+        if s is None or len(s.curves.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
         nc = self.colourless
         w, h = max(self.size.width, 20), max(self.size.height, 5)
         data = b"".join(
             np.ascontiguousarray(a).tobytes()
-            for a in (s.loss_x, s.loss_y, s.eval_steps, s.test_loss, s.test_accuracy)
+            for a in (
+                s.curves.loss_x,
+                s.curves.loss_y,
+                s.curves.eval_steps,
+                s.curves.test_loss,
+                s.curves.test_accuracy,
+            )
         )
         key = (data, w, h, self.log_y, self.show_accuracy, nc)
         if key != self._cache_key or self._cache is None:
@@ -83,9 +89,9 @@ class LossPlot(SnapshotPanel):
         return self._cache
 
     def _build(self, s: Snapshot, w: int, h: int, nc: bool) -> Lines:
-        x, y = _finite(np.asarray(s.loss_x), np.asarray(s.loss_y))
-        tx, ty = _finite(np.asarray(s.eval_steps), np.asarray(s.test_loss))
-        ax, ay = _finite(np.asarray(s.eval_steps), np.asarray(s.test_accuracy))
+        x, y = _finite(np.asarray(s.curves.loss_x), np.asarray(s.curves.loss_y))
+        tx, ty = _finite(np.asarray(s.curves.eval_steps), np.asarray(s.curves.test_loss))
+        ax, ay = _finite(np.asarray(s.curves.eval_steps), np.asarray(s.curves.test_accuracy))
         acc = self.show_accuracy and len(ay) > 0
         x, y = thin(x, y, max(2, w - 10))
         tx, ty = thin(tx, ty, max(2, w // 4))

@@ -57,7 +57,7 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
         s = self.snapshot
         if s is None:
             return 0
-        arr = s.outputs if s.outputs is not None else s.X
+        arr = s.batch.outputs if s.batch.outputs is not None else s.batch.X
         return 0 if arr is None else int(arr.shape[0])
 
     def action_pick(self, d: int) -> None:
@@ -81,18 +81,18 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
             return Text("no batch yet: the sample unit picks one (press n)", style="dim")
         i = self.sample
         width = max(self.size.width, 30)
-        shown = f"first {n} of {s.batch_rows}" if n < s.batch_rows else f"{n}"
+        shown = f"first {n} of {s.batch.size}" if n < s.batch.size else f"{n}"
         tb.add(f"sample {i + 1}/{shown}", "bold").add("  (↑/↓ or j/k)", "dim")
-        x = "" if s.X is None else "x = [" + ", ".join(fmt(v, 3) for v in s.X[i]) + "]"
+        x = "" if s.batch.X is None else "x = [" + ", ".join(fmt(v, 3) for v in s.batch.X[i]) + "]"
         if x and len(x) <= width:  # the whole input or none of it (64 pixels do not fit)
             # on the same line when it fits, else on its own (a cut-off input misleads)
             tb.add("  " if len(f"sample {i + 1}/{shown}  (↑/↓ or j/k)  {x}") <= width else "\n")
             tb.add(x)
         tb.add("\n")
-        if s.outputs is None:
+        if s.batch.outputs is None:
             tb.line(f"outputs appear after forward L{len(s.layers)}/{len(s.layers)}", "dim")
             return tb.build()
-        if s.task == "regression":
+        if s.model.task == "regression":
             self._draw_regression(tb, s, i)
         else:
             self._draw_classes(tb, s, i)
@@ -100,19 +100,21 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
 
     def _draw_classes(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
         nc = self.colourless
-        out = s.outputs[i]
+        out = s.batch.outputs[i]
         probs = _probs(s, out)
         # the classes come from the engine: its label rules are the ones accuracy uses
-        true = None if s.true_labels is None else int(s.true_labels[i])
-        pred = int(s.labels[i]) if s.labels is not None else int(np.argmax(probs))
+        true = None if s.batch.true_labels is None else int(s.batch.true_labels[i])
+        pred = int(s.batch.labels[i]) if s.batch.labels is not None else int(np.argmax(probs))
         k = len(probs)
-        names = list(s.class_names or ()) + [str(c) for c in range(len(s.class_names or ()), k)]
+        names = list(s.model.class_names or ()) + [
+            str(c) for c in range(len(s.model.class_names or ()), k)
+        ]
         lw = min(max(len(nm) for nm in names), 14)
         width = max(self.size.width, 30)
         # "Lc " name " " bar " 0.000" " ◀ predicted": 22 cells besides the name and the bar
         bw = max(4, width - lw - 22)
         if out.shape[0] == 1:  # one output unit: say what the two bars are made of
-            cut = fmt(s.threshold)
+            cut = fmt(s.model.threshold)
             tb.line(f"one output unit ŷ = {fmt(out[0], 5)}: class 1 when ŷ > {cut}", "dim")
         rows = max(1, self.size.height - 4)
         order = list(range(k)) if k <= rows else [int(c) for c in np.argsort(-probs)[:rows]]
@@ -136,23 +138,23 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
         self._draw_loss(tb, s, i, probs, true)
 
     def _draw_loss(self, tb: TextBuilder, s: Snapshot, i: int, probs: np.ndarray, true: int | None):
-        psl = s.per_sample_loss
+        psl = s.batch.per_sample_loss
         if psl is None or i >= len(psl):
             tb.add("loss: after the loss unit", "dim")
             return
-        if s.loss_name == "cross_entropy" and true is not None:
+        if s.model.loss_name == "cross_entropy" and true is not None:
             p, loss = fmt(probs[true], 4), fmt(psl[i], 5)
             full = f"loss = -log p_Lc = -log {p} = {loss}"
             # a cut-off line would show a rounded loss as if it were the value
             tb.line(full if len(full) <= self.size.width else f"loss = -log {p} = {loss}")
         else:
-            tb.line(f"loss ({s.loss_name}) = {fmt(psl[i], 5)}")
-        if s.loss is not None:  # its own line: cut off, the sample's loss would read wrong
-            tb.add(f"batch loss ({s.reduction}) {fmt(s.loss, 4)}", "dim")
+            tb.line(f"loss ({s.model.loss_name}) = {fmt(psl[i], 5)}")
+        if s.batch.loss is not None:  # its own line: cut off, the sample's loss would read wrong
+            tb.add(f"batch loss ({s.model.reduction}) {fmt(s.batch.loss, 4)}", "dim")
 
     def _draw_regression(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
-        out = s.outputs
-        y = s.y.reshape(len(s.y), -1) if s.y is not None else None
+        out = s.batch.outputs
+        y = s.batch.y.reshape(len(s.batch.y), -1) if s.batch.y is not None else None
         width = max(self.size.width, 30)
         for k in range(out.shape[1]):
             pred = float(out[i, k])
@@ -172,7 +174,7 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
 def _probs(s: Snapshot, out: np.ndarray) -> np.ndarray:
     """Sample outputs as class probabilities for the bars (one unit: two classes; tanh's
     -1..1 mapped to 0..1)."""
-    act = s.activations[-1]
+    act = s.model.activations[-1]
     if out.shape[0] == 1:
         p1 = float(out[0])
         if act == "tanh":

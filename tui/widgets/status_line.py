@@ -20,11 +20,11 @@ Part = tuple[str, str]  # (text, style)
 
 def phase_label(snap: Snapshot) -> str:
     """The unit computed last, in the issue's words: forward L2/3, loss, backward L1/3, update."""
-    if snap.last_unit is None:
+    if snap.progress.last_unit is None:
         return "start"
-    if snap.last_unit == "sample":
+    if snap.progress.last_unit == "sample":
         return "batch drawn"
-    return snap.last_unit
+    return snap.progress.last_unit
 
 
 def _num(x: float | None) -> str:
@@ -33,23 +33,23 @@ def _num(x: float | None) -> str:
 
 def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
     """The status line's segments (``n``: training-set size); each stays on one line."""
-    pending = dict(snap.pending)
+    pending = dict(snap.settings.pending)
     parts: list[Part] = [
-        (snap.scenario, "bold"),
-        (f"step {snap.step}", ""),
-        (f"epoch {snap.epoch}", ""),
+        (snap.model.scenario, "bold"),
+        (f"step {snap.progress.step}", ""),
+        (f"epoch {snap.progress.epoch}", ""),
         (f"phase {phase_label(snap)}", "bold"),
-        (f"lr {format_lr(snap.lr)}", ""),
+        (f"lr {format_lr(snap.settings.lr)}", ""),
     ]
     if "lr" in pending:
         parts.append((f"(lr {format_lr(pending['lr'])} from next step)", "italic"))  # type: ignore[arg-type]
-    parts.append((format_batch(snap.batch_size, n), ""))
+    parts.append((format_batch(snap.settings.batch_size, n), ""))
     if "batch_size" in pending:
         b = format_batch(pending["batch_size"], n)  # type: ignore[arg-type]
         parts.append((f"({b} from next step)", "italic"))
-    ev = snap.last_eval
+    ev = snap.curves.last_eval
     parts.append((f"train loss {_num(ev.get('train_loss'))}", ""))
-    if snap.task == "classification":
+    if snap.model.task == "classification":
         if ev.get("test_accuracy") is not None:
             parts.append((f"test accuracy {100 * ev['test_accuracy']:.1f}%", ""))
         elif ev.get("train_accuracy") is not None:
@@ -98,11 +98,10 @@ class StatusLine(Widget):
         if self.snapshot is None:
             return [[(f"loading {self.loading_name}…", "dim")]]
         lines = pack(status_parts(self.snapshot, self.running, self.n_train), max(width, 1))
-        if self.snapshot.diverged:
+        diverged = self.snapshot.progress.diverged
+        if diverged:
             # its own line, reverse video: visible without colour too
-            lines.append(
-                [(f"DIVERGED: {self.snapshot.diverged}; press - to lower lr, or z", "reverse bold")]
-            )
+            lines.append([(f"DIVERGED: {diverged}; press - to lower lr, or z", "reverse bold")])
         if self.note:
             lines.append([(self.note, "italic")])
         return lines

@@ -75,7 +75,7 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
     def _follow(self, s: Snapshot) -> None:
         """Stepping through a pass, show the layer being computed, unless the user picked one
         since the last step (theirs stays for this step; the next step follows again)."""
-        layer = s.last_layer if s.last_phase in ("forward", "backward") else None
+        layer = s.progress.last_layer if s.progress.last_phase in ("forward", "backward") else None
         if self._user_layer:
             self._user_layer = False
         elif layer is not None and layer != self.cur_layer:
@@ -237,8 +237,9 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         if s is not None:
             lay = s.layers[self.cur_layer]
             mark = ""
-            if s.last_layer == self.cur_layer and s.last_phase in ("forward", "backward"):
-                mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
+            pr = s.progress
+            if pr.last_layer == self.cur_layer and pr.last_phase in ("forward", "backward"):
+                mark = " ◀fwd" if pr.last_phase == "forward" else " ◀bwd"
             fi, fo = lay.W.shape
             title = f"Weights L{self.cur_layer + 1}/{len(s.layers)} {fi}×{fo}{mark} (< >)"
         if self.border_title != title:
@@ -247,8 +248,9 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
     def _strip(self, tb: TextBuilder, s: Snapshot, width: int) -> None:
         """Every layer on one line: with shapes when they fit, else shapes only for the
         cursor's layer, else a window of layers around it (never silently dropping layers)."""
-        computing = s.last_layer if s.last_phase in ("forward", "backward") else None
-        update = s.last_phase == "update"
+        pr = s.progress
+        computing = pr.last_layer if pr.last_phase in ("forward", "backward") else None
+        update = pr.last_phase == "update"
         pieces = []
         for short in (False, True):
             pieces = []
@@ -257,7 +259,7 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
                 fi, fo = lay.W.shape
                 mark = ""
                 if i == computing:
-                    mark = " ◀fwd" if s.last_phase == "forward" else " ◀bwd"
+                    mark = " ◀fwd" if pr.last_phase == "forward" else " ◀bwd"
                 elif update and not short:
                     mark = " ◀upd"
                 cur = i == self.cur_layer

@@ -20,12 +20,12 @@ async def test_phases_with_numbers() -> None:
             st.step_unit()
             s = snap(st)
             p.show(s)
-            seen[s.last_unit] = (s, p.render().plain)
+            seen[s.progress.last_unit] = (s, p.render().plain)
         s, t = seen["forward L2/3"]
         assert "z = a1·W + b" in t and fmt(s.layers[1].z[0, 3], 6) in t
         s, t = seen["loss"]
-        c = int(s.y[0])
-        assert f"L = -log p_c = -log {fmt(s.outputs[0, c], 5)}" in t
+        c = int(s.batch.y[0])
+        assert f"L = -log p_c = -log {fmt(s.batch.outputs[0, c], 5)}" in t
         s, t = seen["backward L3/3"]
         assert "δ_L = (ŷ - y) / 16" in t
         s, t = seen["backward L2/3"]
@@ -51,9 +51,9 @@ async def test_mse_loss_and_delta_with_f_prime() -> None:
             st.step_unit()
             s = snap(st)
             p.show(s)
-            seen[s.last_unit] = (s, p.render().plain)
+            seen[s.progress.last_unit] = (s, p.render().plain)
         s, t = seen["loss"]
-        assert "L = ½·(ŷ - t)²" in t and fmt(s.per_sample_loss[0], 6) in t
+        assert "L = ½·(ŷ - t)²" in t and fmt(s.batch.per_sample_loss[0], 6) in t
         assert "softmax" not in t and "(ŷ - t)·f'(z_L)" in t
         s, t = seen["backward L2/2"]
         assert "f'(z) = 1  (linear output)" in t and fmt(s.layers[1].delta[0, 0], 6) in t

@@ -26,12 +26,12 @@ async def test_true_class_prediction_and_loss(five_after_loss) -> None:
         await pilot.pause()
         assert app.picked == [1, 2, 1]
         text = app.panel.render().plain
-        c = int(s.y[1])
-        pred = int(np.argmax(s.outputs[1]))
+        c = int(s.batch.y[1])
+        pred = int(np.argmax(s.batch.outputs[1]))
         assert f"Lc {CLASS_NAMES[c]}" in text
         assert f"true Lc = {CLASS_NAMES[c]}, predicted {CLASS_NAMES[pred]}" in text
-        assert f"{s.outputs[1, pred]:.3f} ◀ predicted" in text
-        assert f"-log {s.outputs[1, c]:.4f}" in text
+        assert f"{s.batch.outputs[1, pred]:.3f} ◀ predicted" in text
+        assert f"-log {s.batch.outputs[1, c]:.4f}" in text
 
 
 async def test_before_forward_and_regression(five_fresh, sine_loss) -> None:
@@ -53,7 +53,7 @@ def test_bar_eighths() -> None:
 
 def test_labels_come_from_the_engine(five_after_loss, sine_loss) -> None:
     s = five_after_loss
-    assert s.labels is not None and s.true_labels is not None
-    assert np.array_equal(s.labels, np.argmax(s.outputs, axis=1))
-    assert np.array_equal(s.true_labels, s.y)
-    assert sine_loss.labels is None and sine_loss.true_labels is None  # regression
+    assert s.batch.labels is not None and s.batch.true_labels is not None
+    assert np.array_equal(s.batch.labels, np.argmax(s.batch.outputs, axis=1))
+    assert np.array_equal(s.batch.true_labels, s.batch.y)
+    assert sine_loss.batch.labels is None and sine_loss.batch.true_labels is None  # regression

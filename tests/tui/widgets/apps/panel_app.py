@@ -67,7 +67,9 @@ def units(st: Stepper, n: int) -> Stepper:
 
 def snap(st: Stepper, decision: tuple[int, int] | None = (40, 20), rows: int = 64) -> Snapshot:
     names = CLASS_NAMES if st.net.sizes[-1] == 5 else None
-    return take_snapshot(st, "wedges-and-disc", rows=rows, decision_size=decision, class_names=names)
+    return take_snapshot(
+        st, "wedges-and-disc", rows=rows, decision_size=decision, class_names=names
+    )
 
 
 def trained_five(iterations: int = 30, extra_units: int = 0) -> Stepper:
