@@ -212,23 +212,23 @@ class Network:
 
     # ---- evaluation -----------------------------------------------------------------------
     def predict(self, X: Array) -> Array:
-        """Class labels for classifiers: argmax of softmax, threshold 0.5 for one sigmoid unit."""
+        """Class labels for classifiers: argmax of softmax, threshold 0.5 for one sigmoid neuron."""
         return self.labels(self.forward(X))
 
     @property
     def threshold(self) -> float:
-        """One output unit's class boundary: class 1 above it (tanh's range is -1..1)."""
+        """A single output neuron's class boundary: class 1 above it (tanh's range is -1..1)."""
         return 0.0 if self.output == "tanh" else 0.5
 
     def labels(self, out: Array) -> Array:
-        """Predicted classes from output activations (argmax, or one unit's threshold)."""
+        """Predicted classes from output activations (argmax, or one output neuron's threshold)."""
         if out.shape[1] == 1:
             return (out[:, 0] > self.threshold).astype(np.intp)
         classes: Array = out.argmax(axis=1)
         return classes
 
     def true_labels(self, y: Array) -> Array:
-        """Classes from targets: int labels as is, one-hot by argmax, one unit by threshold."""
+        """Classes from targets: int labels as is, one-hot by argmax, one column by threshold."""
         y = np.asarray(y)
         if y.ndim == 2:
             if y.shape[1] == 1:

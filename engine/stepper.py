@@ -75,12 +75,12 @@ class Stepper:
         self.undo_depth = self._undo.depth
         self._eval_due = self.eval_every
         self._units = self._make_units(net.n_layers)
-        self._k = 0  # units done in the current iteration; len(units) means complete
+        self._units_done = 0  # of the current iteration; len(units) means complete
         self._epoch_before = 0
         self.it = self._fresh_state()
         # the start state of the iteration in progress: a copy on the unit path; on the fast path
         # the undo ring holds it and only the batch position is kept here
-        self._started: Saved | None = None
+        self._start_state: Saved | None = None
         self._fast_mark: BatcherState | None = None
         self.initial_params = net.params.copy()
         self.initial_opt_state = optimizer.state()
@@ -104,21 +104,21 @@ class Stepper:
     @property
     def position(self) -> int:
         """Units done in the current iteration (0 .. len(units))."""
-        return self._k
+        return self._units_done
 
     @property
     def at_boundary(self) -> bool:
-        return self._k in (0, len(self._units))
+        return self._units_done in (0, len(self._units))
 
     @property
     def last_unit(self) -> Unit | None:
-        if self._k == 0:
+        if self._units_done == 0:
             return None
-        return self._units[self._k - 1]
+        return self._units[self._units_done - 1]
 
     @property
     def next_unit(self) -> Unit:
-        return self._units[0 if self._k == len(self._units) else self._k]
+        return self._units[0 if self._units_done == len(self._units) else self._units_done]
 
     @property
     def epoch(self) -> int:
@@ -210,7 +210,7 @@ class Stepper:
         self.step = s.step
         self.history.truncate(s.history)
         self._eval_due = s.eval_due
-        self._k = 0
+        self._units_done = 0
         self.it = self._fresh_state()
 
     @property
@@ -224,16 +224,16 @@ class Stepper:
         Weights, optimiser state, RNG, batch position, counters and history return bit for bit.
         """
         self.version += 1
-        if not self.at_boundary and self._started is not None:
-            self._restore(self._started)
-            self._started = None
+        if not self.at_boundary and self._start_state is not None:
+            self._restore(self._start_state)
+            self._start_state = None
             self._apply_pending()
             return True
         saved = self._undo.pop()
         if saved is None:
             return False
         self._restore(saved)
-        self._started = None
+        self._start_state = None
         self.diverged = None
         return True
 
@@ -249,8 +249,8 @@ class Stepper:
         self.history = History(self.net.n_layers)
         self._undo.clear()
         self._eval_due = self.eval_every
-        self._k = 0
-        self._started = None
+        self._units_done = 0
+        self._start_state = None
         self.it = self._fresh_state()
         self.diverged = None
         self.last_eval = {}
@@ -264,13 +264,13 @@ class Stepper:
             return self._step_unit()
 
     def _step_unit(self) -> Unit | None:
-        if self._k == len(self._units):
-            self._k = 0
-        unit = self._units[self._k]
+        if self._units_done == len(self._units):
+            self._units_done = 0
+        unit = self._units[self._units_done]
         ok = UNIT_FUNCTIONS[unit.phase](self, unit.layer)
         if not ok:
             return None
-        self._k += 1
+        self._units_done += 1
         return unit
 
     def finish_phase(self) -> list[Unit]:
@@ -303,7 +303,7 @@ class Stepper:
         while True:
             if self.step_unit() is None:
                 return False
-            if self._k == len(self._units):
+            if self._units_done == len(self._units):
                 return True
 
     # ---- fast path ------------------------------------------------------------------------
@@ -330,21 +330,22 @@ class Stepper:
         if last is not None:
             # the fast path keeps no per-unit state: show its last iteration as complete
             self.it = last
-            self._k = len(self._units)
+            self._units_done = len(self._units)
         return RunResult(done, self.diverged, time.perf_counter() - t0)
 
     # ---- the stepping paths' API ----------------------------------------------------------
     # unitpath.py (one unit at a time) and fastpath.py (whole iterations) change the stepper only
-    # through these three steps and its public attributes, so both keep the same bookkeeping:
-    # begin (start state saved, batch drawn), commit (counters, history, undo, evaluation) or
-    # reject (back to the start state).
+    # through these methods and its public attributes, so both keep the same bookkeeping. An
+    # iteration is begun (begin_iteration on the unit path, begin_fast_iteration on the fast
+    # path: start state saved, batch drawn), then either committed (commit_iteration: counters,
+    # history, undo, evaluation, held changes) or rejected (reject_iteration: back to the start).
 
     def begin_iteration(self) -> IterationState:
         """Unit path: apply held changes, save the start state (for undo and rollback), draw the
         batch; returns the new IterationState, which is now ``it``."""
         self._apply_pending()
         self.opt.bind(self.net)
-        self._started = self._save()
+        self._start_state = self._save()
         it = self._fresh_state()
         self._epoch_before = self.batcher.epoch
         idx = self.batcher.next()
@@ -387,10 +388,10 @@ class Stepper:
         evaluation when one is due, and changes held during the iteration put in force."""
         self.step += 1
         self.history.record(loss, lr, sq_grad_norms)
-        s = self._started
+        s = self._start_state
         if s is not None:
             self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
-            self._started = None
+            self._start_state = None
         if self.step >= self._eval_due:
             self._maybe_eval()
         if self.pending:
@@ -401,9 +402,9 @@ class Stepper:
 
         Returns False, the stepping functions' "rejected"."""
         self.diverged = divergence
-        if self._started is not None:
-            self._restore(self._started)
-            self._started = None
+        if self._start_state is not None:
+            self._restore(self._start_state)
+            self._start_state = None
         elif self._fast_mark is not None:
             if self._undo.depth:
                 self._undo.pop()
