@@ -299,6 +299,7 @@ class ExplainPanel(SnapshotPanel):
         self._grad(tb, s, lay, i, j, n)
 
     def _delta_out(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, j: int, n: int, per: str):
+        assert lay.delta is not None  # _backward says "not kept" instead
         out = s.batch.outputs
         if s.model.loss_name == "mse":
             tb.line(f"δ_L = (ŷ - t) * f'(z){per}   (squared error, chain rule)", EQ)

@@ -70,8 +70,9 @@ class GradientsPanel(SnapshotPanel):
         tb = TextBuilder()
         used = self._table(tb, s, width)
         left = height - used
-        backward = s.progress.last_phase == "backward" and s.progress.last_layer is not None
-        focus = s.progress.last_layer if backward else min(self.cur_layer, len(s.layers) - 1)
+        computing = s.progress.last_layer if s.progress.last_phase == "backward" else None
+        backward = computing is not None
+        focus = computing if computing is not None else min(self.cur_layer, len(s.layers) - 1)
         lay = s.layers[focus]
         if backward and lay.delta is not None and left >= 6:
             # dW in full when it fits beside at least a third for the batch's deltas

@@ -100,6 +100,7 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
 
     def _draw_classes(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
         nc = self.colourless
+        assert s.batch.outputs is not None  # build() draws classes only once there are outputs
         out = s.batch.outputs[i]
         probs = _probs(s, out)
         # the classes come from the engine: its label rules are the ones accuracy uses
@@ -154,6 +155,7 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
 
     def _draw_regression(self, tb: TextBuilder, s: Snapshot, i: int) -> None:
         out = s.batch.outputs
+        assert out is not None  # build() draws the regression only once there are outputs
         y = s.batch.y.reshape(len(s.batch.y), -1) if s.batch.y is not None else None
         width = max(self.size.width, 30)
         for k in range(out.shape[1]):

@@ -50,10 +50,11 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
     ev = snap.curves.last_eval
     parts.append((f"train loss {_num(ev.get('train_loss'))}", ""))
     if snap.model.task == "classification":
-        if ev.get("test_accuracy") is not None:
-            parts.append((f"test accuracy {100 * ev['test_accuracy']:.1f}%", ""))
-        elif ev.get("train_accuracy") is not None:
-            parts.append((f"train accuracy {100 * ev['train_accuracy']:.1f}% (no test set)", ""))
+        test_acc, train_acc = ev.get("test_accuracy"), ev.get("train_accuracy")
+        if test_acc is not None:
+            parts.append((f"test accuracy {100 * test_acc:.1f}%", ""))
+        elif train_acc is not None:
+            parts.append((f"train accuracy {100 * train_acc:.1f}% (no test set)", ""))
     elif ev.get("test_loss") is not None:
         parts.append((f"test loss {_num(ev['test_loss'])}", ""))
     parts.append(("RUNNING" if running else "paused", "reverse bold" if running else "dim"))

@@ -145,7 +145,8 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         self.cur_layer += d
         self._clamp_layer()
         if self.cur_layer != old:
-            self.row = min(self.row, self._lay().W.shape[0]) if self._lay() else 0
+            lay = self._lay()
+            self.row = min(self.row, lay.W.shape[0]) if lay is not None else 0
             self._post()
 
     def action_summary(self) -> None:
@@ -251,7 +252,7 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         pr = s.progress
         computing = pr.last_layer if pr.last_phase in ("forward", "backward") else None
         update = pr.last_phase == "update"
-        pieces = []
+        pieces: list[tuple[str, Style]] = []
         for short in (False, True):
             pieces = []
             for lay in s.layers:
