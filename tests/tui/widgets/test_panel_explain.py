@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui.widgets.apps.panel_app import PanelApp, snap, trained_five
+from tests.tui.widgets.apps.panel_app import PanelApp, kept, shown, snap, trained_five
 from tui.numbers import fmt
 from tui.widgets.explain import ExplainPanel
 
@@ -13,23 +13,23 @@ async def test_phases_with_numbers() -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         p = app.panel
         await pilot.pause()
-        assert "Press n to start" in p.render().plain
+        assert "Press n to start" in shown(p)
         p.follow_cursor(1, 2, 3, "W")
         seen = {}
         for _ in range(9):
             st.step_unit()
             s = snap(st)
             p.show(s)
-            seen[s.progress.last_unit] = (s, p.render().plain)
+            seen[s.progress.last_unit] = (s, shown(p))
         s, t = seen["forward L2/3"]
-        assert "z = a1·W + b" in t and fmt(s.layers[1].z[0, 3], 6) in t
+        assert "z = a1·W + b" in t and fmt(kept(s.layers[1].z)[0, 3], 6) in t
         s, t = seen["loss"]
-        c = int(s.batch.y[0])
-        assert f"L = -log p_c = -log {fmt(s.batch.outputs[0, c], 5)}" in t
+        c = int(kept(s.batch.y)[0])
+        assert f"L = -log p_c = -log {fmt(kept(s.batch.outputs)[0, c], 5)}" in t
         s, t = seen["backward L3/3"]
         assert "δ_L = (ŷ - y) / 16" in t
         s, t = seen["backward L2/3"]
-        assert "δ2 = (δ3·W3ᵀ) * f'(z2)" in t and fmt(s.layers[1].dW[2, 3], 6) in t
+        assert "δ2 = (δ3·W3ᵀ) * f'(z2)" in t and fmt(kept(s.layers[1].dW)[2, 3], 6) in t
         s, t = seen["update"]
         lay = s.layers[1]
         assert "α·Δw(t-1)" in t and f"→ new {fmt(lay.W[2, 3], 6)}" in t
@@ -51,12 +51,12 @@ async def test_mse_loss_and_delta_with_f_prime() -> None:
             st.step_unit()
             s = snap(st)
             p.show(s)
-            seen[s.progress.last_unit] = (s, p.render().plain)
+            seen[s.progress.last_unit] = (s, shown(p))
         s, t = seen["loss"]
-        assert "L = ½·(ŷ - t)²" in t and fmt(s.batch.per_sample_loss[0], 6) in t
+        assert "L = ½·(ŷ - t)²" in t and fmt(kept(s.batch.per_sample_loss)[0], 6) in t
         assert "softmax" not in t and "(ŷ - t)·f'(z_L)" in t
         s, t = seen["backward L2/2"]
-        assert "f'(z) = 1  (linear output)" in t and fmt(s.layers[1].delta[0, 0], 6) in t
+        assert "f'(z) = 1  (linear output)" in t and fmt(kept(s.layers[1].delta)[0, 0], 6) in t
 
 
 def test_hang_indents_continuations() -> None:

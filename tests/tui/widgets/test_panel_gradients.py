@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.tui.widgets.apps.panel_app import PanelApp
+from tests.tui.widgets.apps.panel_app import PanelApp, shown
 from tui.widgets.gradients import GradientsPanel, sci, sparkline
 
 
@@ -13,7 +13,7 @@ async def test_norms_and_delta_in_backward(five_backward) -> None:
     app = PanelApp(GradientsPanel(), s)
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
-        text = app.panel.render().plain
+        text = shown(app.panel)
         assert sci(s.layers[2].grad_norm_W) in text
         assert sci(s.layers[1].grad_norm_b) in text
         assert "δ L2 = ∂L/∂z just computed" in text
@@ -25,7 +25,7 @@ async def test_outside_backward_follows_layer(five_after_loss) -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         app.panel.follow_cursor(2, 0, 0, "W")
         await pilot.pause()
-        text = app.panel.render().plain
+        text = shown(app.panel)
         assert "∂L/∂W L3: not computed yet" in text
         assert "δ L" not in text
 

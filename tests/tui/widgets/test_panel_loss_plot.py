@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.tui.widgets.apps.panel_app import PanelApp
+from tests.tui.widgets.apps.panel_app import PanelApp, shown
 from tui.widgets.loss_plot import LossPlot, decade_ticks, ema, thin
 
 
@@ -13,7 +13,7 @@ async def test_plot_legend_log_and_cache(five_long) -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         await pilot.pause()
         p = app.panel
-        text = p.render().plain
+        text = shown(p)
         assert "train" in text and "smoothed" in text and "test" in text and "linear y" in text
         builds = p.builds
         p.render()
@@ -22,7 +22,7 @@ async def test_plot_legend_log_and_cache(five_long) -> None:
         assert p.builds == builds
         p.toggle_log_y()
         await pilot.pause()
-        logged = p.render().plain
+        logged = shown(p)
         assert "log y" in logged and p.builds == builds + 1
         # decade labels, not plotext's long decimals
         assert "1e-1" in logged or "1e0" in logged
@@ -35,7 +35,7 @@ async def test_empty() -> None:
     app = PanelApp(LossPlot(), snap(five_stepper()))
     async with app.run_test(size=(60, 16)) as pilot:
         await pilot.pause()
-        assert "no iterations yet" in app.panel.render().plain
+        assert "no iterations yet" in shown(app.panel)
 
 
 def test_ema_and_thin() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.tui.widgets.apps.panel_app import CLASS_NAMES, PanelApp
+from tests.tui.widgets.apps.panel_app import CLASS_NAMES, PanelApp, shown
 from tui.messages import SampleSelected
 from tui.widgets.outputs import OutputsPanel, bar
 
@@ -25,7 +25,7 @@ async def test_true_class_prediction_and_loss(five_after_loss) -> None:
         await pilot.press("down", "j", "k")
         await pilot.pause()
         assert app.picked == [1, 2, 1]
-        text = app.panel.render().plain
+        text = shown(app.panel)
         c = int(s.batch.y[1])
         pred = int(np.argmax(s.batch.outputs[1]))
         assert f"Lc {CLASS_NAMES[c]}" in text
@@ -38,10 +38,10 @@ async def test_before_forward_and_regression(five_fresh, sine_loss) -> None:
     app = PanelApp(OutputsPanel(), five_fresh)
     async with app.run_test(size=(80, 16)) as pilot:
         await pilot.pause()
-        assert "no batch yet" in app.panel.render().plain
+        assert "no batch yet" in shown(app.panel)
         app.panel.show(sine_loss)
         await pilot.pause()
-        text = app.panel.render().plain
+        text = shown(app.panel)
         assert "target t =" in text and "●" in text and "|" in text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.tui.widgets.apps.panel_app import PanelApp
+from tests.tui.widgets.apps.panel_app import PanelApp, shown
 from tui.messages import CursorMoved
 from tui.numbers import fmt, fmt_exact
 from tui.widgets.heatmap import block_reduce
@@ -27,19 +27,19 @@ async def test_exact_value_and_keys(five_updated) -> None:
         await pilot.press("down", "right", "right")
         await pilot.pause()
         assert app.moves[-1] == (0, 1, 2, "W")
-        text = p.render().plain
+        text = shown(p)
         lay = five_updated.layers[0]
         assert f"W[1,2] (input 1 → unit 2) = {fmt_exact(lay.W[1, 2])}" in text
         assert f"∂L/∂W[1,2] = {fmt(lay.dW[1, 2], 6)}" in text
         assert f"Δ = {fmt(lay.uW[1, 2], 6)}" in text
         await pilot.press("greater_than_sign")
         await pilot.pause()
-        assert app.moves[-1][0] == 1 and "[L2 8×8" in p.render().plain
+        assert app.moves[-1][0] == 1 and "[L2 8×8" in shown(p)
         await pilot.press("pagedown", "pagedown", "pagedown")  # clamps at the last layer
         await pilot.press("down", "down", "down", "down", "down", "down", "down", "down", "down")
         await pilot.pause()
         assert app.moves[-1] == (2, 0, 2, "b")
-        assert "b[2] (bias of unit 2)" in p.render().plain
+        assert "b[2] (bias of unit 2)" in shown(p)
 
 
 async def test_values_printed_and_computing_layer(five_backward) -> None:
@@ -48,7 +48,7 @@ async def test_values_printed_and_computing_layer(five_backward) -> None:
         await pilot.pause()
         p = app.panel
         p.follow_cursor(1, 0, 0)
-        text = p.render().plain
+        text = shown(p)
         assert "L2 8×8 ◀bwd" in text  # backward L2/3 was the last unit
         w = five_backward.layers[1].W
         assert f"{w[0, 1]:.3f}".replace("0.", ".", 1) in text
@@ -58,7 +58,7 @@ async def test_large_layer_blocks_and_no_color(big_784) -> None:
     app = PanelApp(WeightsPanel(), big_784, no_color=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        text = app.panel.render().plain
+        text = shown(app.panel)
         assert "784×128 in blocks" in text
         assert any(ch in text for ch in "░▒▓█")
         assert "-" in text and "+" in text
@@ -82,13 +82,13 @@ async def test_small_layer_in_full_when_short(five_backward) -> None:
         p = app.panel
         p.follow_cursor(1, 0, 0)
         await pilot.pause()
-        text = p.render().plain
+        text = shown(p)
         assert "blocks" not in text
         lay = five_backward.layers[1]
         rows = [line for line in text.splitlines() if line[:2].strip().isdigit()]
         assert len(rows) == 8
         assert f"W[0,0] = {fmt_exact(lay.W[0, 0])}" in text
-        assert p.border_title.startswith("Weights L2/3 8×8")
+        assert str(p.border_title).startswith("Weights L2/3 8×8")
 
 
 def test_sixteen_colour_scale_is_symmetric() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 from textual.app import App, ComposeResult
@@ -11,6 +12,7 @@ from textual.widget import Widget
 
 from engine import SGD, Network, Stepper
 from engine.snapshot import Snapshot, take_snapshot
+from tui.widgets.base import SnapshotPanel
 
 CLASS_NAMES = ("east", "north", "west", "south", "centre")
 PANELS_TCSS = Path(__file__).resolve().parents[4] / "tui" / "widgets" / "panels.tcss"
@@ -78,12 +80,26 @@ def trained_five(iterations: int = 30, extra_units: int = 0) -> Stepper:
     return units(st, extra_units)
 
 
-class PanelApp(App):
+P = TypeVar("P", bound=SnapshotPanel)
+
+
+def kept(x: np.ndarray | None) -> np.ndarray:
+    """A snapshot array the unit under test must have produced."""
+    assert x is not None
+    return x
+
+
+def shown(panel: Widget) -> str:
+    """What the panel shows, as plain text (its render() is Lines or a rich Text)."""
+    return str(panel.render())
+
+
+class PanelApp(App[None], Generic[P]):
     """Mounts one panel full screen and shows ``snapshot`` on it."""
 
     CSS_PATH = str(PANELS_TCSS)
 
-    def __init__(self, panel: Widget, snapshot: Snapshot | None, **attrs: object) -> None:
+    def __init__(self, panel: P, snapshot: Snapshot | None, **attrs: object) -> None:
         super().__init__()
         self.panel = panel
         self.snapshot = snapshot
@@ -96,10 +112,10 @@ class PanelApp(App):
     def on_mount(self) -> None:
         self.panel.focus()
         if self.snapshot is not None:
-            self.panel.show(self.snapshot)  # type: ignore[attr-defined]
+            self.panel.show(self.snapshot)
 
 
-def make_app(which: str) -> PanelApp:
+def make_app(which: str) -> PanelApp[SnapshotPanel]:
     """``which`` names a panel module: weights, outputs, gradients, loss_plot, explain, ..."""
     import importlib
 
@@ -109,7 +125,7 @@ def make_app(which: str) -> PanelApp:
         for k, v in vars(mod).items()
         if k.endswith(("Panel", "Plot"))
         and isinstance(v, type)
-        and issubclass(v, Widget)
+        and issubclass(v, SnapshotPanel)
         and v.__module__ == mod.__name__
     )
     return PanelApp(cls(), snap(trained_five(30, 5)))
