@@ -6,6 +6,7 @@ import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
 
+from engine.history import downsample
 from engine.snapshot import Snapshot
 
 from .base import SnapshotPanel
@@ -24,18 +25,6 @@ def ema(y: np.ndarray, weight: float = 0.8) -> np.ndarray:
         norm = norm * weight + (1 - weight)
         out[k] = acc / norm
     return out
-
-
-def thin(x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most 2n points, each of n buckets' min and max (spikes survive, like the engine's
-    downsample), so plotext's cost follows the plot width, not the history length."""
-    if len(x) <= 2 * n or n < 1:
-        return x, y
-    edges = (np.arange(n) * len(x)) // n
-    ends = np.append(edges[1:], len(x)) - 1
-    xs = np.column_stack([x[edges], x[ends]]).ravel()
-    ys = np.column_stack([np.minimum.reduceat(y, edges), np.maximum.reduceat(y, edges)]).ravel()
-    return xs, ys
 
 
 def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,9 +82,11 @@ class LossPlot(SnapshotPanel):
         tx, ty = _finite(np.asarray(s.curves.eval_steps), np.asarray(s.curves.test_loss))
         ax, ay = _finite(np.asarray(s.curves.eval_steps), np.asarray(s.curves.test_accuracy))
         acc = self.show_accuracy and len(ay) > 0
-        x, y = thin(x, y, max(2, w - 10))
-        tx, ty = thin(tx, ty, max(2, w // 4))
-        ax, ay = thin(ax, ay, max(2, w // 4))
+        # plotext's cost follows the plot width, not the history length: at most 2 points a
+        # bucket, each bucket's min and max, so spikes survive
+        x, y = downsample(y, max(2, w - 10), x)
+        tx, ty = downsample(ty, max(2, w // 4), tx)
+        ax, ay = downsample(ay, max(2, w // 4), ax)
         if self.log_y:
             floor = min(v[v > 0].min() if (v > 0).any() else 1.0 for v in (y, ty) if len(v))
             y, ty = np.maximum(y, floor), np.maximum(ty, floor)

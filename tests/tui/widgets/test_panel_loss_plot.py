@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.tui.widgets.apps.panel_app import PanelApp, shown
-from tui.widgets.loss_plot import LossPlot, decade_ticks, ema, thin
+from tui.widgets.loss_plot import LossPlot, decade_ticks, ema
 
 
 async def test_plot_legend_log_and_cache(five_long) -> None:
@@ -38,10 +38,8 @@ async def test_empty() -> None:
         assert "no iterations yet" in shown(app.panel)
 
 
-def test_ema_and_thin() -> None:
+def test_ema() -> None:
     assert np.allclose(ema(np.ones(5)), 1.0)  # debiased: no pull toward 0 at the start
-    x, y = thin(np.arange(1000.0), np.arange(1000.0), 100)
-    assert len(x) == 200 and (y[0], y[1]) == (0, 9)  # each bucket's min and max
 
 
 def test_decade_ticks() -> None:
