@@ -51,7 +51,7 @@ class Checkpoint:
         if self.opt_state:
             stepper.opt.load_state(self.opt_state)
         stepper.step = self.step
-        stepper.version += 1
+        stepper.touch()
         stepper.batcher.epoch = self.epoch
 
 

@@ -3,6 +3,7 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 
@@ -19,6 +20,10 @@ from .unitpath import UNIT_FUNCTIONS
 from .units import Divergence, IterationState, Phase, RunResult, Unit
 
 Array = np.ndarray
+
+# One counter for every Stepper in the process: two steppers (a reopened scenario, a fork)
+# never share a version, so a version alone identifies a training state.
+_VERSIONS = itertools.count(1)
 
 
 class Stepper:
@@ -66,7 +71,7 @@ class Stepper:
         self.undo_depth = int(undo_depth)
         self.step = 0
         # changes whenever anything a snapshot shows changes: the one cache key for the UI
-        self.version = 0
+        self.version = next(_VERSIONS)
         self.history = History(net.n_layers)
         self.pending: dict[str, object] = {}
         self.diverged: Divergence | None = None
@@ -96,6 +101,10 @@ class Stepper:
         units += [Unit(Phase.BACKWARD, i) for i in range(L - 1, -1, -1)]
         units.append(Unit(Phase.UPDATE))
         return units
+
+    def touch(self) -> None:
+        """Mark the state changed: a new process-wide version."""
+        self.version = next(_VERSIONS)
 
     @property
     def units(self) -> list[Unit]:
@@ -149,7 +158,7 @@ class Stepper:
     # ---- hyperparameters ------------------------------------------------------------------
     def _set(self, name: str, value: object) -> bool:
         """Apply now at an iteration boundary, else hold until the next iteration; True if now."""
-        self.version += 1
+        self.touch()
         if self.at_boundary:
             self._apply(name, value)
             self.pending.pop(name, None)
@@ -223,7 +232,7 @@ class Stepper:
 
         Weights, optimiser state, RNG, batch position, counters and history return bit for bit.
         """
-        self.version += 1
+        self.touch()
         if not self.at_boundary and self._start_state is not None:
             self._restore(self._start_state)
             self._start_state = None
@@ -239,7 +248,7 @@ class Stepper:
 
     def reset(self) -> None:
         """Back to the initial weights, optimiser state and RNG: the same run can be replayed."""
-        self.version += 1
+        self.touch()
         self.net.params[...] = self.initial_params
         self.opt.reset()
         self.opt.bind(self.net)
@@ -258,7 +267,7 @@ class Stepper:
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
         """Compute the next unit; returns it, or None if the iteration was rejected as divergent."""
-        self.version += 1
+        self.touch()
         # overflow is expected on the way to divergence and reported as a Divergence, not a warning
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return self._step_unit()
@@ -315,7 +324,7 @@ class Stepper:
         for undo (one copy of the weights); a headless run that needs no undo builds its Stepper
         with ``undo_depth=0`` and skips that copy.
         """
-        self.version += 1
+        self.touch()
         t0 = time.perf_counter()
         done = 0
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -420,7 +429,7 @@ class Stepper:
 
     def evaluate(self, record: bool = False) -> dict[str, float | None]:
         """Loss (data + regularisation) and accuracy on the full train and test sets."""
-        self.version += 1
+        self.touch()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             res = evaluate_sets(
                 self.net, self.opt, self.X, self.y, self.X_test, self.y_test, self.task

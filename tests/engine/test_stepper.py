@@ -375,3 +375,22 @@ def test_snapshot_lr_is_the_one_in_force() -> None:
     assert take_snapshot(st).settings.lr == 0.2
     st.set_lr(0.5)  # between iterations: in force at once
     assert take_snapshot(st).settings.lr == 0.5 and not st.pending
+
+
+def test_version_changes_with_every_state_change_and_is_unique_per_process() -> None:
+    st, other = _stepper(), _stepper()
+    assert st.version != other.version  # a reopened scenario never repeats a version
+    seen = {st.version, other.version}
+    changes = [
+        (st, st.step_unit),
+        (st, lambda: st.run(3)),
+        (st, st.undo),
+        (st, lambda: st.set_lr(0.5)),
+        (st, st.evaluate),
+        (st, st.reset),
+        (other, other.step_iteration),
+    ]
+    for stepper, change in changes:
+        change()
+        assert stepper.version not in seen
+        seen.add(stepper.version)

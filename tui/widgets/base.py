@@ -49,9 +49,10 @@ class SnapshotPanel(Redraw):
     def key(self, snapshot: Snapshot) -> Hashable:
         """What the picture depends on; equal keys, no redraw.
 
-        The scenario too: a newly opened scenario's Stepper counts its versions from 0 again.
+        Versions are unique across every Stepper of the process, so a reopened scenario never
+        repeats one.
         """
-        return snapshot.model.scenario, snapshot.version
+        return snapshot.version
 
     def show(self, snapshot: Snapshot) -> None:
         key = self.key(snapshot)
