@@ -160,20 +160,24 @@ async def test_lr_change_after_a_finished_iteration_shows_at_once() -> None:
 
 
 async def test_typed_lr() -> None:
-    for key in ("=", "L"):
-        app = new_app()
-        async with app.run_test(size=SIZE) as pilot:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "=")
+        assert isinstance(app.screen, LrInput)
+        await press(pilot, *"abc", "enter")
+        assert isinstance(app.screen, LrInput)  # a bad value keeps the box open
+        assert "not a number" in str(app.screen.query_one("#lr-error").render())
+        app.screen.query_one(Input).value = ""
+        await press(pilot, *"0.03", "enter")
+        assert not isinstance(app.screen, LrInput)
+        assert stepper_of(app).lr == 0.03 and "lr 0.03" in status_text(app)
+        for key in ("=", "L"):  # both open the box; escape leaves the lr alone
             await press(pilot, key)
             assert isinstance(app.screen, LrInput)
-            await press(pilot, *"abc", "enter")
-            assert isinstance(app.screen, LrInput)  # a bad value keeps the box open
-            assert "not a number" in str(app.screen.query_one("#lr-error").render())
-            app.screen.query_one(Input).value = ""
-            await press(pilot, *"0.03", "enter")
-            assert not isinstance(app.screen, LrInput)
-            assert stepper_of(app).lr == 0.03 and "lr 0.03" in status_text(app)
-            await press(pilot, key, "escape")
-            assert stepper_of(app).lr == 0.03
+            await press(pilot, "escape")
+            assert not isinstance(app.screen, LrInput) and stepper_of(app).lr == 0.03
+        await press(pilot, "L", *"0.2", "enter")
+        assert stepper_of(app).lr == 0.2 and "lr 0.2" in status_text(app)
 
 
 async def test_batch_keys() -> None:

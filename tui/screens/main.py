@@ -109,7 +109,10 @@ class MainScreen(Screen[None]):
         self.snapshot = snap
         session = self.engine.session
         assert session is not None
-        container = self.query_one("#panels")
+        found = self.query("#panels")
+        if not found:  # the app is closing: the screen's children are gone
+            return
+        container = found.first()
         if not container.children:  # first snapshot after a deferred load
             await container.mount_all(make_panels())
             self._panels_ready()
