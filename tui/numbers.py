@@ -1,10 +1,17 @@
-"""The one number formatter of the app and the CLI: rounded, never cut, '—' when missing."""
+"""The one number formatter of the app and the CLI: rounded, never cut, '—' when missing.
+
+Every function here rounds the float's exact binary value correctly (Python's format does, and
+Decimal where a product would add a rounding of its own). A number that does not fit its room
+is printed with fewer digits, never cut: a cut '108427' reads '10842', a cut '0.26585' '0.265'.
+"""
 
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MISSING = "—"
+ELLIPSIS = "…"
 
 
 def fmt(v: float | None, digits: int = 4, missing: str = MISSING) -> str:
@@ -17,6 +24,22 @@ def fmt(v: float | None, digits: int = 4, missing: str = MISSING) -> str:
     return f"{v + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
 
 
+def fmt_fit(v: float | None, room: int, digits: int = 8, missing: str = MISSING) -> str:
+    """``v`` with as many significant digits (at most ``digits``) as fit in ``room`` columns.
+
+    Correctly rounded at every length; when even one digit does not fit, the one-digit form is
+    returned anyway (longer than ``room``: the caller ends its line with '…' rather than cut a
+    number).
+    """
+    if v is None or not math.isfinite(float(v)):
+        return fmt(v, digits, missing)
+    for d in range(digits, 0, -1):
+        s = fmt(v, d)
+        if len(s) <= room:
+            return s
+    return fmt(v, 1)
+
+
 def signed(v: float, digits: int = 3) -> str:
     """' + 0.5' or ' - 0.5': a term appended to a sum."""
     return f" - {fmt(-v, digits)}" if v < 0 else f" + {fmt(v, digits)}"
@@ -25,6 +48,20 @@ def signed(v: float, digits: int = 3) -> str:
 def fmt_exact(v: float | None) -> str:
     """Enough digits to tell two nearby weights apart."""
     return fmt(v, 8)
+
+
+def fixed(v: float, decimals: int = 3) -> str:
+    """``v`` with ``decimals`` digits after the point (a probability: '0.492')."""
+    return f"{float(v) + 0.0:.{decimals}f}"
+
+
+def sci(v: float | None, width: int = 7, missing: str = MISSING) -> str:
+    """Scientific with two significant digits, right aligned in ``width`` (norms over decades)."""
+    if v is None:
+        return missing.center(width)
+    if not math.isfinite(v):
+        return f"{v!s:>{width}}"
+    return f"{float(v) + 0.0:{width}.1e}"
 
 
 def fit_number(v: float, width: int) -> str:
@@ -47,7 +84,20 @@ def fit_number(v: float, width: int) -> str:
 
 
 def percent(v: float | None, missing: str = MISSING) -> str:
-    """A fraction as a percentage with one decimal: 0.9783 -> '97.8%'."""
+    """A fraction as a percentage with one decimal: 0.9783 -> '97.8%'.
+
+    Through Decimal: 100 * v in floats rounds once more and can move a value off a tie.
+    """
     if v is None or v != v:
         return missing
-    return f"{100 * float(v):.1f}%"
+    if not math.isfinite(v):
+        return f"{float(v) * 100}%"
+    p = (Decimal(float(v)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return f"{p + 0:.1f}%"  # + 0: Decimal('-0.0') prints as '0.0'
+
+
+def ellipsize(s: str, width: int) -> str:
+    """``s`` in ``width`` columns, ending in '…' when it had to be cut."""
+    if len(s) <= width:
+        return s
+    return s[: max(0, width - 1)] + ELLIPSIS if width > 0 else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -12,7 +13,7 @@ from textual.binding import Binding, BindingType
 from engine.snapshot import LayerSnap, Snapshot
 from tui.messages import CursorMoved
 
-from ..numbers import fmt, fmt_exact
+from ..numbers import ellipsize, fmt, fmt_exact, fmt_fit
 from .base import SnapshotPanel
 from .colours import levels
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
@@ -226,10 +227,12 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         tb.add("b".rjust(label_w - 1) + " ", "bold")
         heat_row(tb, br, bl, cw, nc, values, cur_c if self.kind == "b" else None)
         tb.add("\n")
-        if info == 1:
-            self._info_line(tb, lay)
-        else:
-            self._info(tb, s, lay)
+        cv = cursor_values(lay, self.kind, self.row, self.col)
+        for k, pieces in enumerate(info_line(cv, width) if info == 1 else info_lines(cv, width)):
+            if k:
+                tb.add("\n")
+            for text, style in pieces:
+                tb.add(text, style)
         return tb.build()
 
     def _strip_in_title(self, s: Snapshot | None) -> None:
@@ -289,79 +292,131 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
             tb.add("…", "dim")
         tb.add("\n")
 
-    def _info_line(self, tb: TextBuilder, lay: LayerSnap) -> None:
-        """The cursor's weight, gradient and last update on one line (tight heights)."""
-        j = self.col
-        if self.kind == "b":
-            name, val = f"b[{j}]", lay.b[j]
-            g = None if lay.db is None else lay.db[j]
-            u = None if lay.ub is None else lay.ub[j]
-        else:
-            i = self.row
-            name, val = f"W[{i},{j}]", lay.W[i, j]
-            g = None if lay.dW is None else lay.dW[i, j]
-            if g is not None and lay.reg_dW is not None:
-                g = g + lay.reg_dW[i, j]
-            u = None if lay.uW is None else lay.uW[i, j]
-        tb.add(f"{name} = {fmt_exact(val)}", "bold")
-        tb.add(f"  ∂L/∂w = {fmt(g, 5)}" if g is not None else "  ∂L/∂w: not yet", None)
-        tb.add(f"  last Δ = {fmt(u, 5)}" if u is not None else "", None)
 
-    def _info(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap) -> None:
-        """Three lines on the cursor's weight; each the longest wording that fits the width."""
-        width = max(self.size.width, 20)
-        L = f"L{lay.index + 1}"
-        j = self.col
-        if self.kind == "b":
-            name, val = f"b[{j}]", lay.b[j]
-            g = None if lay.db is None else lay.db[j]
-            reg = None
-            u = None if lay.ub is None else lay.ub[j]
-            where = f"bias of unit {j}"
-        else:
-            i = self.row
-            name, val = f"W[{i},{j}]", lay.W[i, j]
-            g = None if lay.dW is None else lay.dW[i, j]
-            reg = None if lay.reg_dW is None else lay.reg_dW[i, j]
-            u = None if lay.uW is None else lay.uW[i, j]
-            where = f"input {i} → unit {j}"
+@dataclass(frozen=True)
+class CursorValues:
+    """The numbers on the weight under the cursor, as the cursor lines print them."""
 
-        def fit(*wordings: str) -> str:
-            return next((w for w in wordings if len(w) <= width), wordings[-1])
+    layer: int  # 0-based
+    name: str  # "W[1,2]" or "b[2]"
+    where: str  # "input 1 → unit 2" or "bias of unit 2"
+    val: float
+    g: float | None  # data gradient (None before its backward unit)
+    reg: float | None  # regularisation gradient (weights only; None without it)
+    u: float | None  # the last update applied (None before the update unit)
 
-        head = f"{L} {name}"
-        tb.add(head, "bold").line(
-            fit(f" ({where}) = {fmt_exact(val)}", f" = {fmt_exact(val)}", f" = {fmt(val, 5)}")
+
+def cursor_values(lay: LayerSnap, kind: str, row: int, col: int) -> CursorValues:
+    j = col
+    if kind == "b":
+        return CursorValues(
+            lay.index,
+            f"b[{j}]",
+            f"bias of unit {j}",
+            float(lay.b[j]),
+            None if lay.db is None else float(lay.db[j]),
+            None,
+            None if lay.ub is None else float(lay.ub[j]),
         )
-        if g is None:
-            tb.line(
-                fit(
-                    f"∂L/∂{name} not computed yet (backward {L} comes later)",
-                    f"∂L/∂w: not yet (after backward {L})",
-                    "∂L/∂w: not yet",
-                ),
-                "dim",
-            )
-        elif reg is not None and np.any(reg):
-            tb.line(
-                fit(
-                    f"∂L/∂{name} = {fmt(g + reg, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}",
-                    f"∂L/∂w = {fmt(g + reg, 4)} = {fmt(g, 4)} + reg {fmt(reg, 3)}",
-                    f"∂L/∂w = {fmt(g + reg, 6)} (with reg)",
-                )
-            )
-        else:
-            tb.line(fit(f"∂L/∂{name} = {fmt(g, 6)}", f"∂L/∂w = {fmt(g, 6)}"))
-        if u is None:
-            tb.add(
-                fit("last update: none yet (after the update unit)", "last update: none yet"),
-                "dim",
-            )
-        else:
-            tb.add(
-                fit(
-                    f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})",
-                    f"last Δ = {fmt(u, 5)} (was {fmt(val - u, 6)})",
-                    f"last Δ = {fmt(u, 6)}",
-                )
-            )
+    i = row
+    return CursorValues(
+        lay.index,
+        f"W[{i},{j}]",
+        f"input {i} → unit {j}",
+        float(lay.W[i, j]),
+        None if lay.dW is None else float(lay.dW[i, j]),
+        None if lay.reg_dW is None else float(lay.reg_dW[i, j]),
+        None if lay.uW is None else float(lay.uW[i, j]),
+    )
+
+
+Pieces = list[tuple[str, str | None]]
+
+
+def _fit(room: int, *wordings: str) -> str:
+    """The first (longest) wording that fits ``room``; the last one is built to fit."""
+    return next((w for w in wordings if len(w) <= room), wordings[-1])
+
+
+def _cut(pieces: Pieces, width: int) -> Pieces:
+    """Pieces up to ``width`` columns, the cut one (if any) ending in '…'."""
+    out: Pieces = []
+    used = 0
+    for text, style in pieces:
+        if used + len(text) > width:
+            out.append((ellipsize(text, width - used), style))
+            break
+        out.append((text, style))
+        used += len(text)
+    return out
+
+
+def info_lines(cv: CursorValues, width: int) -> list[Pieces]:
+    """Three lines on the cursor's weight, each the longest wording that fits ``width``;
+    numbers lose digits (rounded) before anything is cut, and a cut line ends in '…'."""
+    val, g, reg, u = cv.val, cv.g, cv.reg, cv.u
+    head = f"L{cv.layer + 1} {cv.name}"
+    room = width - len(head)
+    first = _fit(
+        room,
+        f" ({cv.where}) = {fmt_exact(val)}",
+        f" = {fmt_exact(val)}",
+        f" = {fmt_fit(val, room - 3)}",
+    )
+    lines: list[Pieces] = [_cut([(head, "bold"), (first, None)], width)]
+    if g is None:
+        L = f"L{cv.layer + 1}"
+        text = _fit(
+            width,
+            f"∂L/∂{cv.name} not computed yet (backward {L} comes later)",
+            f"∂L/∂w: not yet (after backward {L})",
+            "∂L/∂w: not yet",
+        )
+        lines.append(_cut([(text, "dim")], width))
+    elif reg is not None and reg:
+        total = g + reg
+        text = _fit(
+            width,
+            f"∂L/∂{cv.name} = {fmt(total, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}",
+            f"∂L/∂w = {fmt(total, 4)} = {fmt(g, 4)} + reg {fmt(reg, 3)}",
+            f"∂L/∂w = {fmt(total, 6)} (with reg)",
+            f"∂L/∂w = {fmt_fit(total, width - 7)}",
+        )
+        lines.append(_cut([(text, None)], width))
+    else:
+        text = _fit(
+            width,
+            f"∂L/∂{cv.name} = {fmt(g, 6)}",
+            f"∂L/∂w = {fmt(g, 6)}",
+            f"∂L/∂w = {fmt_fit(g, width - 7)}",
+        )
+        lines.append(_cut([(text, None)], width))
+    if u is None:
+        text = _fit(width, "last update: none yet (after the update unit)", "last update: none yet")
+        lines.append(_cut([(text, "dim")], width))
+    else:
+        text = _fit(
+            width,
+            f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})",
+            f"last Δ = {fmt(u, 5)} (was {fmt(val - u, 6)})",
+            f"last Δ = {fmt(u, 6)}",
+            f"last Δ = {fmt_fit(u, width - 9)}",
+        )
+        lines.append(_cut([(text, None)], width))
+    return lines
+
+
+def info_line(cv: CursorValues, width: int) -> list[Pieces]:
+    """The cursor's weight, gradient and last update on one line (tight heights): all three
+    with as many digits as fit, else the value and the gradient, else the value alone."""
+    g = None if cv.g is None else cv.g + (cv.reg or 0.0)
+    for parts in (3, 2):
+        for dv, dg in ((8, 5), (6, 4), (4, 3)):
+            text = f"{cv.name} = {fmt(cv.val, dv)}"
+            rest = f"  ∂L/∂w = {fmt(g, dg)}" if g is not None else "  ∂L/∂w: not yet"
+            if parts == 3 and cv.u is not None:
+                rest += f"  last Δ = {fmt(cv.u, dg)}"
+            if len(text) + len(rest) <= width:
+                return [[(text, "bold"), (rest, None)]]
+    head = f"{cv.name} = "
+    return [_cut([(head + fmt_fit(cv.val, width - len(head)), "bold")], width)]
