@@ -380,7 +380,7 @@ def info_lines(cv: CursorValues, width: int) -> list[Pieces]:
             f"∂L/∂{cv.name} = {fmt(total, 6)} = data {fmt(g, 6)} + reg {fmt(reg, 6)}",
             f"∂L/∂w = {fmt(total, 4)} = {fmt(g, 4)} + reg {fmt(reg, 3)}",
             f"∂L/∂w = {fmt(total, 6)} (with reg)",
-            f"∂L/∂w = {fmt_fit(total, width - 7)}",
+            f"∂L/∂w = {fmt_fit(total, width - len('∂L/∂w = '))}",
         )
         lines.append(_cut([(text, None)], width))
     else:
@@ -388,7 +388,7 @@ def info_lines(cv: CursorValues, width: int) -> list[Pieces]:
             width,
             f"∂L/∂{cv.name} = {fmt(g, 6)}",
             f"∂L/∂w = {fmt(g, 6)}",
-            f"∂L/∂w = {fmt_fit(g, width - 7)}",
+            f"∂L/∂w = {fmt_fit(g, width - len('∂L/∂w = '))}",
         )
         lines.append(_cut([(text, None)], width))
     if u is None:
@@ -400,7 +400,7 @@ def info_lines(cv: CursorValues, width: int) -> list[Pieces]:
             f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})",
             f"last Δ = {fmt(u, 5)} (was {fmt(val - u, 6)})",
             f"last Δ = {fmt(u, 6)}",
-            f"last Δ = {fmt_fit(u, width - 9)}",
+            f"last Δ = {fmt_fit(u, width - len('last Δ = '))}",
         )
         lines.append(_cut([(text, None)], width))
     return lines
