@@ -24,8 +24,9 @@ def run_fast(
     bookkeeping; ``done`` counts iterations already finished by the caller.
 
     Returns the new ``done`` and, when a forward pass ran and ``done`` > 0, the last forward
-    pass's values (references, no copies) for display; Stepper.run makes that the current
-    iteration. Held changes must already be applied and the optimiser bound (Stepper.run does).
+    pass's values (references, no copies) for display, with the record of the update applied
+    when the last iteration was committed; Stepper.run makes that the current iteration. Held
+    changes must already be applied and the optimiser bound (Stepper.run does).
     """
     net, opt, hist = st.net, st.opt, st.history
     lf = net.loss_fn
@@ -43,6 +44,9 @@ def run_fast(
     Xb, yb = st.X, st.y
     ps: Array | None = None
     u: Array | None = None
+    g: Array = net.grad
+    r: Array | None = None
+    committed = False  # whether the loop's last iteration was committed (its buffers intact)
     while done < n:
         if should_stop is not None and should_stop():
             break
@@ -50,6 +54,7 @@ def run_fast(
         zs, acts = net.forward_all(Xb)
         ps = lf.per_sample(zs[-1], acts[-1], yb)
         loss = lf.reduce(ps)
+        committed = False
         if not math.isfinite(loss):
             st.reject_iteration(Divergence(st.step + 1, "loss", None, "the loss"))
             break
@@ -57,7 +62,10 @@ def run_fast(
         # ndarray.dot per layer: ~0.6 us each, a quarter of reduceat(g * g) on small nets
         sq = [seg.dot(seg) for seg in segs]
         gsq = float(sum(sq))
-        u = opt.propose(opt.total_grad(net)) if math.isfinite(gsq) else None
+        # opt.total_grad inlined to keep r and g: a fresh array each (with l1/l2), or net.grad
+        r = opt.reg_grad(net)
+        g = net.grad if r is None else net.grad + r
+        u = opt.propose(g) if math.isfinite(gsq) else None
         if u is not None:
             usq = opt.lr * opt.lr * gsq if plain_sgd else float(u @ u)
             unorm = math.sqrt(usq) if math.isfinite(usq) else math.inf
@@ -77,10 +85,12 @@ def run_fast(
             break
         opt.commit()
         commit(loss, opt.lr, sq)
+        committed = True
         done += 1
     if not zs or not done:
         return done, None
     L = net.n_layers
+    update = None if u is None else u.copy()
     last = IterationState(
         batch_idx=None,
         X=Xb,
@@ -93,11 +103,14 @@ def run_fast(
         deltas=[None] * L,
         grads_done=[True] * L,
         reg_grad=None,
-        update=None if u is None else u.copy(),
+        update=update,
         grad_norms=hist.grad_norms_tail(1)[0],
         sq_grad_norms=None,
         lr=opt.lr,
         batch_size=Xb.shape[0],
         deltas_kept=False,
+        # no copies in the loop: the last committed iteration's g, r and the optimiser's buffers
+        # are intact until the next propose; a rejected last iteration overwrote them
+        applied=opt.applied(g, r, update) if committed and update is not None else None,
     )
     return done, last

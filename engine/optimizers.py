@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .network import Network
+from .units import AppliedUpdate
 
 Array = np.ndarray
 
@@ -86,6 +87,11 @@ class Optimizer:
 
     def commit(self) -> None:
         """Make the state computed by the last ``propose`` the current state."""
+
+    def applied(self, grad: Array, reg_grad: Array | None, update: Array) -> AppliedUpdate:
+        """Record of the update just committed (call right after ``commit()``): the gradient and
+        update given, with the optimiser's settings and the state it used; arrays not copied."""
+        return AppliedUpdate(self.name, self.lr, grad, reg_grad, update)
 
     def update(self, grad: Array) -> Array:
         """propose + commit."""
@@ -172,6 +178,18 @@ class SGD(Optimizer):
             self._v_spare, self._v = self._v, self._v_next
             self._v_next = None
 
+    def applied(self, grad: Array, reg_grad: Array | None, update: Array) -> AppliedUpdate:
+        """After commit the spare buffer holds the velocity this update started from."""
+        return AppliedUpdate(
+            self.name,
+            self.lr,
+            grad,
+            reg_grad,
+            update,
+            momentum=self.momentum,
+            velocity=self._v_spare if self.momentum else None,
+        )
+
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
@@ -250,6 +268,25 @@ class Adam(Optimizer):
             self._spare = (self._m, self._s)
             self._m, self._s = m, s
             self._next = None
+
+    def applied(self, grad: Array, reg_grad: Array | None, update: Array) -> AppliedUpdate:
+        """After commit m, s and t are this update's; the bias corrections are propose's own."""
+        t = self.t
+        return AppliedUpdate(
+            self.name,
+            self.lr,
+            grad,
+            reg_grad,
+            update,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            eps=self.eps,
+            t=t,
+            bias1=1 - self.beta1**t,
+            bias2=1 - self.beta2**t,
+            m=self._m,
+            v=self._s,
+        )
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

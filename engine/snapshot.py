@@ -25,9 +25,21 @@ class LayerSnap:
     delta: Array | None  # dL/dz, (rows, fan_out)
     dW: Array | None  # data gradient of this iteration (None before its backward unit)
     db: Array | None
-    reg_dW: Array | None  # gradient of the regularisation term (None if no regularisation)
+    # gradient of the regularisation term at the weights before the update: after the update the
+    # one it used, before it the one it will use (None without l1/l2 or before the backward unit)
+    reg_dW: Array | None
     uW: Array | None  # update actually applied to W (after the update unit)
     ub: Array | None
+    # What the update of this iteration used (Snapshot.update has its scalars); None before the
+    # update unit, and each optimiser's own fields None for the other optimiser.
+    grad_W: Array | None  # total gradient used: dW + reg_dW
+    grad_b: Array | None  # = db (biases are not regularised)
+    vel_W: Array | None  # SGD with momentum: the previous step's Delta W, before this update
+    vel_b: Array | None  # uW = -lr grad_W + momentum vel_W (bit for bit)
+    m_W: Array | None  # Adam: first moment after this update
+    m_b: Array | None
+    v_W: Array | None  # Adam: second moment after this update
+    v_b: Array | None  # uW = -lr (m_W / bias1) / (sqrt(v_W / bias2) + eps) (bit for bit)
     grad_norm_W: float | None
     grad_norm_b: float | None
     grad_norm_history: Array  # recent ||grad|| of the layer, oldest first
@@ -118,6 +130,21 @@ class Curves:
 
 
 @dataclass(frozen=True)
+class UpdateInfo:
+    """The scalars of the update the shown iteration applied (LayerSnap has its arrays)."""
+
+    optimizer: str  # "sgd" or "adam"
+    lr: float  # the learning rate applied, whatever is set now
+    momentum: float | None  # SGD (0 without momentum); None for Adam
+    beta1: float | None  # Adam only, like the rest
+    beta2: float | None
+    eps: float | None
+    t: int | None  # Adam's step count, this update included
+    bias1: float | None  # 1 - beta1**t
+    bias2: float | None  # 1 - beta2**t
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything a panel needs, computed in the worker, rendered as is by the widgets."""
 
@@ -129,12 +156,18 @@ class Snapshot:
     curves: Curves
     layers: tuple[LayerSnap, ...]
     decision: DecisionMap | None
+    update: UpdateInfo | None  # what the shown iteration's update used; None before its update
 
 
 def _copy(a: Array | None, rows: int | None = None) -> Array | None:
     if a is None:
         return None
     return np.array(a[:rows] if rows is not None else a, copy=True)
+
+
+def _part(flat: Array | None, sl: slice, shape: tuple[int, ...]) -> Array | None:
+    """One layer's W or b out of a flat parameter-sized array, copied."""
+    return None if flat is None else flat[sl].reshape(shape).copy()
 
 
 def decision_map(stepper: Stepper, width: int, height: int, pad: float = 0.1) -> DecisionMap | None:
@@ -187,13 +220,15 @@ def take_snapshot(
     hist = st.history
     gn_hist = hist.grad_norms_tail(spark_len)
     layers = []
-    reg_flat = st.opt.reg_grad(net)  # once for all layers; None without regularisation
+    ap = it.applied
+    # the regularisation gradient the update used; before the update the weights are still the
+    # ones it will use, so it is computed from them (once for all layers)
+    reg_flat = ap.reg_grad if ap is not None else st.opt.reg_grad(net)
     for i, layer in enumerate(net.layers):
         done = bool(it.grads_done[i]) if it.grads_done else False
         gW, gb = net.grad_views[i]
-        reg = None
-        if done and reg_flat is not None:
-            reg = reg_flat[net.w_slices[i]].reshape(layer.W.shape)
+        ws, bs = net.w_slices[i], net.b_slices[i]
+        wshape, bshape = layer.W.shape, layer.b.shape
         upd = it.update
         layers.append(
             LayerSnap(
@@ -206,9 +241,17 @@ def take_snapshot(
                 delta=_copy(it.deltas[i], rows) if it.deltas else None,
                 dW=gW.copy() if done else None,
                 db=gb.copy() if done else None,
-                reg_dW=reg,
-                uW=None if upd is None else upd[net.w_slices[i]].reshape(layer.W.shape).copy(),
-                ub=None if upd is None else upd[net.b_slices[i]].copy(),
+                reg_dW=_part(reg_flat, ws, wshape) if done else None,
+                uW=_part(upd, ws, wshape),
+                ub=_part(upd, bs, bshape),
+                grad_W=None if ap is None else _part(ap.grad, ws, wshape),
+                grad_b=None if ap is None else _part(ap.grad, bs, bshape),
+                vel_W=None if ap is None else _part(ap.velocity, ws, wshape),
+                vel_b=None if ap is None else _part(ap.velocity, bs, bshape),
+                m_W=None if ap is None else _part(ap.m, ws, wshape),
+                m_b=None if ap is None else _part(ap.m, bs, bshape),
+                v_W=None if ap is None else _part(ap.v, ws, wshape),
+                v_b=None if ap is None else _part(ap.v, bs, bshape),
                 grad_norm_W=float(np.linalg.norm(gW)) if done else None,
                 grad_norm_b=float(np.linalg.norm(gb)) if done else None,
                 grad_norm_history=gn_hist[:, i].copy(),
@@ -278,6 +321,19 @@ def take_snapshot(
         train_accuracy=hist.eval_train_accuracy.copy(),
         last_eval=dict(st.last_eval),
     )
+    update = None
+    if ap is not None:
+        update = UpdateInfo(
+            optimizer=ap.optimizer,
+            lr=ap.lr,
+            momentum=ap.momentum,
+            beta1=ap.beta1,
+            beta2=ap.beta2,
+            eps=ap.eps,
+            t=ap.t,
+            bias1=ap.bias1,
+            bias2=ap.bias2,
+        )
     return Snapshot(
         version=st.version,
         model=model,
@@ -287,4 +343,5 @@ def take_snapshot(
         curves=curves,
         layers=tuple(layers),
         decision=dec,
+        update=update,
     )

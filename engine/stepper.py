@@ -411,6 +411,8 @@ class Stepper:
 
         Returns False, the stepping functions' "rejected"."""
         self.diverged = divergence
+        # the rejected propose may have overwritten the buffers the record points into
+        self.it.applied = None
         if self._start_state is not None:
             self._restore(self._start_state)
             self._start_state = None

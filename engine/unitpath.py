@@ -95,6 +95,7 @@ def update(st: Stepper, _: int | None) -> bool:
     it.sq_grad_norms = sq
     it.grad_norms = np.sqrt(sq)
     it.update = u.copy()
+    it.applied = st.opt.applied(g, it.reg_grad, it.update)
     if it.loss is None:
         raise RuntimeError("the update unit ran before the loss unit")
     st.commit_iteration(it.loss, it.lr, sq)

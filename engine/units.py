@@ -63,6 +63,36 @@ class RunResult:
 
 
 @dataclass
+class AppliedUpdate:
+    """What an iteration's update used and did, flat over the net's parameter vector.
+
+    Recorded when the update is committed (both stepping paths), so Explain can show the numbers
+    that were applied rather than recompute them from settings that may have changed since.
+    ``params_after = params_before + update``. Arrays may be the optimiser's or the net's live
+    buffers, valid until the next update is proposed (a new IterationState exists by then);
+    take_snapshot copies them.
+    """
+
+    optimizer: str  # "sgd" or "adam"
+    lr: float  # the learning rate this update used
+    grad: Array  # total gradient used: data + regularisation, both at the weights before
+    reg_grad: Array | None  # its regularisation part, l2 w + l1 sign(w); None without l1/l2
+    update: Array  # the update applied (Delta w)
+    # SGD: update = -lr grad + momentum velocity (velocity None without momentum)
+    momentum: float | None = None
+    velocity: Array | None = None  # the previous step's Delta w, as it was before this update
+    # Adam: update = -lr (m / bias1) / (sqrt(v / bias2) + eps), m and v after this update
+    beta1: float | None = None
+    beta2: float | None = None
+    eps: float | None = None
+    t: int | None = None  # Adam's step count, this update included
+    bias1: float | None = None  # 1 - beta1**t
+    bias2: float | None = None  # 1 - beta2**t
+    m: Array | None = None
+    v: Array | None = None
+
+
+@dataclass
 class IterationState:
     """What the current (or last) iteration has computed so far; None until computed."""
 
@@ -83,3 +113,4 @@ class IterationState:
     lr: float = 0.0
     batch_size: int = 0
     deltas_kept: bool = True  # False after the fast path, which does not keep deltas
+    applied: AppliedUpdate | None = None  # set when the update is committed
