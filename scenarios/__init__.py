@@ -13,6 +13,7 @@ from .defaults import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
     from .builder import Built, Dataset, build, build_data
+    from .fromdata import scenario_from_data
     from .loader import bundled_names, bundled_scenarios, load_scenario
     from .schema import DataSpec, NetworkSpec, Scenario, ScenarioError, TrainingSpec
 
@@ -25,6 +26,7 @@ _LAZY = {
     "bundled_names": "loader",
     "bundled_scenarios": "loader",
     "load_scenario": "loader",
+    "scenario_from_data": "fromdata",
     "DataSpec": "schema",
     "NetworkSpec": "schema",
     "Scenario": "schema",
@@ -46,6 +48,7 @@ __all__ = [
     "bundled_names",
     "bundled_scenarios",
     "load_scenario",
+    "scenario_from_data",
 ]
 
 

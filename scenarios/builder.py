@@ -38,6 +38,11 @@ class Built(NamedTuple):
     stepper: Stepper
     data: Dataset
 
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """One name per input: a CSV's column headers, an .npz's feature_names, or x1, x2..."""
+        return self.data.feature_names
+
 
 def _raw(scn: Scenario) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     d = scn.data

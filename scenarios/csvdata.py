@@ -69,25 +69,40 @@ def _labels(
         if as_int == list(range(len(as_int))):
             # Already 0..k-1: keep the labels the user wrote.
             return np.array([int(v) for v in values], dtype=np.int64), tuple(map(str, as_int))
+        # other integers (1, 2, 10) in numeric order, not as text ("1", "10", "2")
+        rank = {v: i for i, v in enumerate(as_int)}
+        return np.array([rank[int(v)] for v in values], dtype=np.int64), tuple(map(str, as_int))
     except ValueError:
         pass
     index = {name: i for i, name in enumerate(names)}
     return np.array([index[v] for v in values], dtype=np.int64), tuple(names)
 
 
-def load_csv(path: Path, target: str, task: str) -> FileData:
-    """Read a CSV: header row, numeric feature columns, ``target`` as labels or numbers."""
-    where = str(path)
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header (cells stripped) and the data rows; blank lines are not samples."""
     rows = list(csv.reader(io.StringIO(_text(path))))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]  # blank lines are not samples
-    header = [h.strip() for h in rows[0]]
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def check_target(where: str, header: list[str], target: str, key: str = "data.target") -> int:
+    """The target column's index, or a one-line error listing the columns there are."""
     if target not in header:
         raise ScenarioError(
             where,
-            "data.target",
+            key,
             f"found {target!r}, not in the header",
             f"one of the columns {', '.join(repr(h) for h in header)}",
         )
+    return header.index(target)
+
+
+def load_csv(path: Path, target: str, task: str) -> FileData:
+    """Read a CSV: header row, numeric feature columns, ``target`` as labels or numbers."""
+    where = str(path)
+    header, data_rows = read_rows(path)
+    rows = [header, *data_rows]
+    check_target(where, header, target)
     if len(rows) < 3:
         raise ScenarioError(where, "", f"found {len(rows) - 1} data rows", "at least 2")
     ti = header.index(target)

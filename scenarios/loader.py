@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine.activations import HIDDEN, OUTPUTS
+from engine.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS, VALID_PAIRS
 from engine.network import DTYPES
@@ -92,18 +97,65 @@ def resolve(spec: str) -> Path:
     )
 
 
+def _checkpoint_meta(path: Path) -> dict[str, Any] | None:
+    """The JSON ``meta`` of a backprop-tui checkpoint (engine/checkpoint.py's format), else None.
+
+    Reads only the zip directory and the small ``meta`` entry, never the weights.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            if "meta.npy" not in z.namelist():
+                return None
+            with z.open("meta.npy") as f:
+                arr = np.lib.format.read_array(f, allow_pickle=False)
+        meta = json.loads(str(arr))
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        return None
+    return meta
+
+
+def is_checkpoint(path: Path) -> bool:
+    return _checkpoint_meta(path) is not None
+
+
+def checkpoint_scenario(path: Path) -> str | None:
+    """The scenario a checkpoint was trained on, as train --save recorded it."""
+    user = (_checkpoint_meta(path) or {}).get("user")
+    if not isinstance(user, dict):
+        return None
+    name, source = user.get("scenario"), user.get("source")
+    if isinstance(name, str) and name in bundled_names():
+        return name
+    # a scenario file's name need not be a bundled one: its path is what train takes
+    return source if isinstance(source, str) and source else None
+
+
 def read_text(path: Path) -> str:
     """The file's text, or a one-line error for missing, directory, empty, binary or huge."""
     where = str(path)
     if path.is_dir():
         raise ScenarioError(where, "", "is a directory", "a scenario .toml file")
-    if path.suffix.lower() in (".csv", ".npz") and path.is_file():
-        # a data file given where a scenario is expected: say how to use it
+    if path.suffix.lower() == ".npz" and path.is_file() and is_checkpoint(path):
+        # `train --save` wrote it: a trained state, not a problem to train; nothing opens one yet
+        name = checkpoint_scenario(path)
         raise ScenarioError(
             where,
             "",
-            f"a {path.suffix.lower()[1:]} data file, not a scenario",
-            f'a scenario .toml whose [data] has file = "{path.name}"',
+            "a checkpoint (saved by train --save"
+            + (f" from the scenario {name!r}" if name else "")
+            + "), not a scenario",
+            "a scenario name or .toml file; opening checkpoints is not supported yet"
+            + (f" (train {name} runs that scenario again)" if name else ""),
+        )
+    if path.suffix.lower() in (".csv", ".npz") and path.is_file():
+        # a data file given where a scenario is expected: say how to use it
+        how = f'a scenario .toml whose [data] has file = "{path.name}"'
+        if path.suffix.lower() == ".csv":
+            how += ", or --data FILE.csv --target COLUMN"
+        raise ScenarioError(
+            where, "", f"a {path.suffix.lower()[1:]} data file, not a scenario", how
         )
     try:
         raw = path.read_bytes()[: MAX_FILE_BYTES + 1]

@@ -10,7 +10,8 @@ from pathlib import Path
 from scenarios.defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 
 # Textual is imported only when the app opens: a headless `train` must not pay for it.
-from .errors import PROG, OneLineParser, fail
+from .args import CMDLINE
+from .errors import EXIT_INTERRUPTED, PROG, OneLineParser, fail
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -20,6 +21,9 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="With no command, opens the terminal app on --scenario (default five-classes).",
     )
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
+    from .args import add_data_arguments
+
+    add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
     sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
@@ -47,8 +51,37 @@ def cmd_scenarios() -> int:
 
 
 def _found(spec: str) -> bool:
-    """A bundled name or an existing file, found without loading the scenarios (numpy)."""
+    """A bundled name or a scenario file, found without loading the scenarios (numpy).
+
+    A .csv or .npz is never a scenario (a data file or a checkpoint): the loader says what it
+    is before the terminal is taken over.
+    """
+    if Path(spec).suffix.lower() in (".csv", ".npz"):
+        return False
     return (BUNDLED_DIR / f"{spec}.toml").is_file() or Path(spec).is_file()
+
+
+def open_app_on_data(spec: str | None, data: str | None, target: str | None) -> int:
+    """The app on a CSV's default scenario, built (and its errors reported) before it opens."""
+    from scenarios import ScenarioError, build
+
+    from .args import load_source
+
+    try:
+        scn = load_source(spec, data, target)
+        built = build(scn)
+    except ScenarioError as exc:
+        return fail(str(exc))
+    except (ValueError, MemoryError) as exc:
+        return fail(f"{data}: {exc}")
+    try:
+        from tui.app import BackpropApp
+        from tui.session import Session
+    except ImportError as exc:
+        return fail(f"the terminal app is not available ({exc}); `train` works headless")
+    app = BackpropApp(session=Session(scn, built))
+    app.run()
+    return int(app.return_code or 0)
 
 
 def open_app(spec: str | None) -> int:
@@ -71,7 +104,17 @@ def open_app(spec: str | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("train", "gradcheck") and args.scenario is None and args.data is None:
+        # argparse's own wording: the positional is optional only because --data can replace it
+        parser.error(
+            f"{args.command}: the following arguments are required: SCENARIO|PATH "
+            "(or --data FILE.csv --target COLUMN)"
+        )
+    if args.command is not None and (args.app_data or args.app_target):
+        # `backprop-tui --data f.csv train`: the options before a command open the app
+        return fail(f"{CMDLINE}: --data and --target go after the command: {args.command} --data")
     try:
         if args.command == "scenarios":
             return cmd_scenarios()
@@ -83,8 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .gradcheck import run_gradcheck
 
             return run_gradcheck(args)
+        if args.app_data or args.app_target:
+            return open_app_on_data(args.scenario, args.app_data, args.app_target)
         return open_app(args.scenario)
     except BrokenPipeError:
         # `backprop-tui scenarios | head -1`: the reader left; that is not an error.
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        # Ctrl-C while loading or checking: the shell's convention, no traceback
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -3,17 +3,72 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # numpy-free: the scenarios package loads its numpy modules only when they are used
 from scenarios.schema import ScenarioError
 from scenarios.validate import check_float, check_int
 
+if TYPE_CHECKING:
+    from scenarios.schema import Scenario
+
 CMDLINE = "command line"  # where an option's error is, as a scenario file's path would be
 
 
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """What to run: a scenario, or a CSV file and its target column (a default scenario)."""
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO|PATH",
+        help="a bundled name or a .toml file (or --data and --target)",
+    )
+    add_data_arguments(p)
+
+
+def add_data_arguments(p: argparse.ArgumentParser, dest: str = "") -> None:
+    """--data FILE.csv --target COLUMN; ``dest`` prefixes the names (the app's, beside train's)."""
+    p.add_argument(
+        "--data",
+        dest=f"{dest}data",
+        metavar="FILE.csv",
+        help="a CSV file with a header row, run without a scenario file (needs --target)",
+    )
+    p.add_argument(
+        "--target",
+        dest=f"{dest}target",
+        metavar="COLUMN",
+        help="the CSV column to predict: labels or a few integers are classes, other numbers "
+        "regression",
+    )
+
+
+def load_source(scenario: str | None, data: str | None, target: str | None) -> Scenario:
+    """The scenario to run: loaded by name or path, or built from --data and --target."""
+    from scenarios import load_scenario, scenario_from_data  # numpy: only when a command runs
+
+    if data is None:
+        if target is not None:
+            raise ScenarioError(CMDLINE, "--target", f"found {target!r} without --data", "")
+        if scenario is None:
+            raise ScenarioError(
+                CMDLINE,
+                "SCENARIO",
+                "missing",
+                "a bundled name, a .toml file, or --data FILE.csv --target COLUMN",
+            )
+        return load_scenario(scenario)
+    if scenario is not None:
+        raise ScenarioError(
+            CMDLINE, "--data", f"found both {scenario!r} and --data", "a scenario or --data"
+        )
+    if target is None:
+        raise ScenarioError(data, "--target", "missing", "the CSV column to predict")
+    return scenario_from_data(data, target, keys=("--data", "--target"))
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO|PATH", help="a bundled name or a .toml file")
+    add_source_arguments(p)
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", metavar="N", help="iterations to run")
     length.add_argument("--epochs", metavar="N", help="passes over the training set")

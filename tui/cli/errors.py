@@ -8,6 +8,7 @@ from typing import NoReturn
 
 PROG = "backprop-tui"
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a Ctrl-C
 
 
 class OneLineParser(argparse.ArgumentParser):

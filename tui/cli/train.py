@@ -19,10 +19,10 @@ import numpy as np
 
 from engine import Stepper, save_checkpoint
 from engine.atomicfile import atomic_open
-from scenarios import Built, Scenario, ScenarioError, build, load_scenario
+from scenarios import Built, Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
-from .args import CMDLINE, option_float, option_int
+from .args import CMDLINE, load_source, option_float, option_int
 from .errors import fail
 from .progress import Progress, number, share
 
@@ -97,7 +97,7 @@ class JsonlLog:
 def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # looked up per call, so a test's captured stdout is used
     try:
-        scn = apply_overrides(load_scenario(args.scenario), args)
+        scn = apply_overrides(load_source(args.scenario, args.data, args.target), args)
         target = option_float(
             "--target-accuracy", args.target_accuracy, low=0.0, high=1.0, low_open=True
         )
@@ -114,7 +114,7 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except ScenarioError as exc:
         return fail(str(exc))
     except (ValueError, MemoryError) as exc:  # the engine's own checks, as a last line of defence
-        return fail(f"{args.scenario}: {exc}")
+        return fail(f"{args.scenario or args.data}: {exc}")
     # A diverging run overflows on purpose; the stepper reports it, numpy need not warn.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         return _loop(scn, built, target, save, log_path, args.json, out)
