@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from engine import HIDDEN, VALID_PAIRS, gradient_check
-from engine.gradcheck import relative_error
+from engine import HIDDEN, VALID_PAIRS, Network, gradient_check
+from engine.gradcheck import noise_floor, per_layer_sample, relative_error
 from tests.engine.engine_helpers import make_data, net_for, randomize
 
 TOL = 1e-7
@@ -171,3 +171,73 @@ def test_relative_error_is_per_layer_scale() -> None:
     assert relative_error(a, b) == pytest.approx(1e-11)
     assert relative_error(np.zeros(0), np.zeros(0)) == 0.0
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+# ---- the verdict: |bp - fd| <= atol + rtol*|fd|, right for tiny gradients (issue 8) -----------
+
+
+def _deep_sigmoid(depth: int = 8) -> Network:
+    """Glorot-scaled sigmoid layers: each layer's gradients a fraction of the one above."""
+    net = net_for([2, *([16] * depth), 2], "sigmoid")
+    rng = np.random.default_rng(0)
+    for layer in net.layers:
+        layer.W[...] = rng.normal(0.0, np.sqrt(2.0 / (layer.fan_in + layer.fan_out)), layer.W.shape)
+        layer.b[...] = 0.0
+    return net
+
+
+def test_tiny_gradients_agree_although_their_relative_error_is_large() -> None:
+    net = _deep_sigmoid()
+    X, y = make_data(net, 32)
+    rep = gradient_check(net, X, y)
+    first = rep.layers[0]
+    assert first.max_gradient < 1e-5  # vanishing: rounding dominates its relative error
+    assert rep.max_rel_error > 1e-7  # the old per-layer relative rule (<= 1e-6) is no verdict
+    assert rep.agree and rep.worst_ratio < 1
+    assert rep.atol == noise_floor(rep.loss, rep.eps, net.dtype)
+    assert 1e-11 < rep.atol < 1e-8
+
+
+def test_a_small_error_in_a_big_gradient_disagrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.layer import Dense
+
+    net = randomize(net_for([3, 4, 2], "tanh"), seed=1)
+    X, y = make_data(net, 5)
+    orig = Dense.backward
+
+    def off_by_a_thousandth(self, delta, a_prev, gW, gb):
+        orig(self, delta, a_prev, gW, gb)
+        gW *= 1.001
+
+    monkeypatch.setattr(Dense, "backward", off_by_a_thousandth)
+    rep = gradient_check(net, X, y)
+    assert not rep.agree and rep.worst_ratio > 10
+    assert not any(lc.agree for lc in rep.layers)
+
+
+def test_per_layer_sample_covers_every_layer_and_repeats_with_its_seed() -> None:
+    net = net_for([20, 30, 10], "relu")
+    idx = per_layer_sample(net, 7, seed=4)
+    assert np.array_equal(idx, per_layer_sample(net, 7, seed=4))
+    assert np.array_equal(idx, np.unique(idx))
+    for ws, bs in zip(net.w_slices, net.b_slices, strict=True):
+        assert ((idx >= ws.start) & (idx < ws.stop)).sum() == 7
+        assert ((idx >= bs.start) & (idx < bs.stop)).sum() == 7
+    rep = gradient_check(randomize(net), *make_data(net, 4), indices=idx)
+    assert rep.n_checked == 28 and [lc.checked_W for lc in rep.layers] == [7, 7]
+
+
+def test_an_interrupted_check_restores_the_parameters() -> None:
+    net = randomize(net_for([3, 5, 2], "tanh"))
+    X, y = make_data(net, 4)
+    before = net.params.copy()
+    calls: list[tuple[int, int]] = []
+
+    def interrupt(done: int, total: int) -> None:
+        calls.append((done, total))
+        if done >= 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        gradient_check(net, X, y, progress=interrupt)
+    assert calls[0] == (1, net.n_params) and np.array_equal(net.params, before)
