@@ -111,7 +111,7 @@ async def test_r_runs_and_pauses() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await start_run(pilot)
-        assert "RUNNING" in status_text(app)
+        assert app.engine.running and "RUNNING" in status_text(app)
         await press(pilot, "r")
         assert not app.engine.running and app.run_idle.is_set()
         step = stepper_of(app).step
