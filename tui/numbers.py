@@ -40,6 +40,32 @@ def fmt_fit(v: float | None, room: int, digits: int = 8, missing: str = MISSING)
     return fmt(v, 1)
 
 
+def neg_log(p: float, loss: float, digits: int = 5) -> tuple[str, str]:
+    """(argument, value) for '-log {argument} = {value}' that reads true: the probability
+    printed with as many digits as -log of the printed number needs to round to the printed
+    loss, or as '(1 - q)' when p is so close to 1 that it would print as '1'.
+
+    A cross-entropy of 1.8789e-06 is -log(1 - 1.8789e-06), not '-log 1'.
+    """
+    value = fmt(loss, digits)
+    if not (math.isfinite(p) and math.isfinite(loss)) or p <= 0:
+        return fmt(p, digits), value
+    for d in range(max(1, digits - 1), 13):
+        arg = fmt(p, d)
+        shown = float(arg)
+        if 0 < shown < 1 and fmt(-math.log(shown), digits) == value:
+            if p > 0.99 and d > digits:  # '0.99999812' reads worse than '(1 - 1.88e-06)'
+                break
+            return arg, value
+    q = 1.0 - p  # exact for p in [0.5, 1] (Sterbenz)
+    if 0 < q < 1:
+        for d in range(max(1, digits - 1), 13):
+            arg = fmt(q, d)
+            if fmt(-math.log1p(-float(arg)), digits) == value:
+                return f"(1 - {arg})", value
+    return fmt(p, 12), value
+
+
 def signed(v: float, digits: int = 3) -> str:
     """' + 0.5' or ' - 0.5': a term appended to a sum."""
     return f" - {fmt(-v, digits)}" if v < 0 else f" + {fmt(v, digits)}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.numbers import ellipsize, fit_number, fixed, fmt, fmt_fit, percent, sci
+from tui.numbers import ellipsize, fit_number, fixed, fmt, fmt_fit, neg_log, percent, sci
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 NUMBER = re.compile(r"^-?(\d*)\.?(\d*)(?:e([+-]?\d+))?$")
@@ -92,3 +93,20 @@ def test_ellipsize_marks_a_cut() -> None:
     assert ellipsize("predicted virginica", 15) == "predicted virg…"
     assert ellipsize("short", 15) == "short"
     assert ellipsize("x", 0) == ""
+
+
+@given(st.floats(min_value=1e-300, max_value=1.0, exclude_max=True))
+def test_neg_log_reads_true(p: float) -> None:
+    """'-log {arg} = {value}': -log of the printed argument rounds to the printed value."""
+    arg, value = neg_log(p, -math.log(p))
+    if arg.startswith("(1 - "):
+        shown = -math.log1p(-float(arg[5:-1]))
+    else:
+        shown = -math.log(float(arg))
+        assert float(arg) != 1.0
+    assert fmt(shown, 5) == value
+
+
+def test_neg_log_of_a_probability_near_one() -> None:
+    """The issue's 'loss = -log 1 = 1.8789e-06'."""
+    assert neg_log(1 - 1.8789e-06, 1.8789e-06) == ("(1 - 1.8789e-06)", "1.8789e-06")
