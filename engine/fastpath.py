@@ -84,9 +84,10 @@ def run_fast(
             st.reject_iteration(Divergence.in_update(st.step + 1, sq))
             break
         opt.commit()
-        commit(loss, opt.lr, sq)
         committed = True
         done += 1
+        if not commit(loss, opt.lr, sq, Xb.shape[0]):
+            break  # the explosion rule tripped
     if not zs or not done:
         return done, None
     L = net.n_layers

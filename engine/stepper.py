@@ -4,6 +4,7 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -17,13 +18,16 @@ from .network import Network
 from .optimizers import HYPER_CHECKS, Optimizer
 from .undo import Saved, UndoRing
 from .unitpath import UNIT_FUNCTIONS
-from .units import Divergence, IterationState, Phase, RunResult, Unit
+from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence, IterationState, Phase, RunResult, Unit
 
 Array = np.ndarray
 
 # One counter for every Stepper in the process: two steppers (a reopened scenario, a fork)
 # never share a version, so a version alone identifies a training state.
 _VERSIONS = itertools.count(1)
+# The initial loss (the explosion rule's yardstick) is measured on at most about this many
+# training rows, evenly strided: one cheap forward pass at construction even for a big set.
+REFERENCE_ROWS = 1024
 
 
 class Stepper:
@@ -31,6 +35,13 @@ class Stepper:
 
     Hyperparameters set mid-iteration are held in ``pending`` and applied as soon as that
     iteration ends, so an iteration always runs with one learning rate and one batch size.
+
+    Divergence (``diverged``, a Divergence saying which rule) is either a non-finite loss,
+    gradient or weight (the iteration is rejected), or the explosion rule: the batch loss per
+    sample above EXPLODE_FACTOR (10) x ``initial_loss`` for EXPLODE_STEPS (20) committed
+    iterations in a row, counted afresh after a hyperparameter change or an undo. ``run`` stops
+    on either. After a divergence one ``undo`` goes back to the last state before the loss left
+    the rule whose whole-set loss is finite and within it (see ``undo``).
     """
 
     def __init__(
@@ -91,6 +102,28 @@ class Stepper:
         self.initial_opt_state = optimizer.state()
         self.initial_batcher = self.batcher.state()
         self.last_eval: dict[str, float | None] = {}
+        self.last_eval_step: int | None = None  # the step last_eval was computed at
+        # the explosion rule: per-sample data loss at the initial weights, and its limit
+        self._sum_loss = net.reduction == "sum"
+        stride = -(-self.X.shape[0] // REFERENCE_ROWS)  # ceil: at most REFERENCE_ROWS rows
+        # the data loss per sample at the initial weights (on evenly strided training rows)
+        self.initial_loss = self._per_sample_loss(self.X[::stride], self.y[::stride])
+        ok = math.isfinite(self.initial_loss) and self.initial_loss > 0
+        self.explode_limit = EXPLODE_FACTOR * self.initial_loss if ok else math.inf
+        self._above = 0  # committed iterations in a row above the limit, ending at this state
+        self._streak = 0  # the same, counted since the last hyperparameter change
+        self._rewind = False  # a divergence happened: the next undo goes back to a good state
+
+    def _per_sample_loss(self, X: Array, y: Array) -> float:
+        """The data loss per sample (the reduction's sum divided by rows), for the rule."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.net.loss(X, y)
+        return loss / max(X.shape[0], 1) if self._sum_loss else loss
+
+    def _within_rule(self) -> bool:
+        """The whole training set's loss at the current weights is finite and within the limit."""
+        loss = self._per_sample_loss(self.X, self.y)
+        return math.isfinite(loss) and loss <= self.explode_limit
 
     # ---- structure ------------------------------------------------------------------------
     @staticmethod
@@ -172,6 +205,7 @@ class Stepper:
         else:
             setattr(self.opt, name, value)
         self.diverged = None
+        self._streak = 0  # the explosion rule gives new settings EXPLODE_STEPS iterations
 
     def _validate(self, name: str, value: float) -> float:
         return HYPER_CHECKS[name](name, value)
@@ -231,20 +265,50 @@ class Stepper:
         """Abandon the partial iteration, or go back one whole iteration; False if nothing to undo.
 
         Weights, optimiser state, RNG, batch position, counters and history return bit for bit.
+        After a divergence (and until an iteration within the rule is committed) one undo goes
+        back further: past the iterations whose batch loss was above the explosion limit, then on
+        while the whole-set loss there is not finite or above the limit (as far as the undo ring
+        reaches), so lowering the learning rate afterwards starts from a sound state.
         """
         self.touch()
+        undone = False
         if not self.at_boundary and self._start_state is not None:
             self._restore(self._start_state)
             self._start_state = None
             self._apply_pending()
-            return True
+            if not self._rewind:
+                return True
+            undone = True
+        if self._rewind:
+            return self._rewind_to_good() or undone
+        if not self._pop():
+            return False
+        self.diverged = None
+        self._above = self._streak = 0
+        return True
+
+    def _pop(self) -> bool:
         saved = self._undo.pop()
         if saved is None:
             return False
         self._restore(saved)
         self._start_state = None
-        self.diverged = None
         return True
+
+    def _rewind_to_good(self) -> bool:
+        """Undo past the iterations above the limit, then until the whole-set loss is sound."""
+        popped = 0
+        for _ in range(max(self._above, 1)):
+            if not self._pop():
+                break
+            popped += 1
+        while popped and not self._within_rule() and self._pop():
+            popped += 1
+        if popped:
+            self.diverged = None
+            self._above = self._streak = 0
+            self._rewind = False
+        return popped > 0
 
     def reset(self) -> None:
         """Back to the initial weights, optimiser state and RNG: the same run can be replayed."""
@@ -262,7 +326,10 @@ class Stepper:
         self._start_state = None
         self.it = self._fresh_state()
         self.diverged = None
+        self._above = self._streak = 0
+        self._rewind = False
         self.last_eval = {}
+        self.last_eval_step = None
 
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
@@ -332,6 +399,8 @@ class Stepper:
                 if not self.step_iteration():
                     return RunResult(0, self.diverged, time.perf_counter() - t0)
                 done = 1
+                if self._streak >= EXPLODE_STEPS:  # that iteration tripped the explosion rule
+                    return RunResult(1, self.diverged, time.perf_counter() - t0)
             self._apply_pending()
             self.opt.bind(self.net)
             done, last = run_fast(self, n, should_stop, done)
@@ -391,12 +460,25 @@ class Stepper:
         return self.X[idx], self.y[idx]
 
     def commit_iteration(
-        self, loss: float, lr: float, sq_grad_norms: Sequence[float] | Array
-    ) -> None:
+        self, loss: float, lr: float, sq_grad_norms: Sequence[float] | Array, rows: int
+    ) -> bool:
         """The update is in: step + 1, a history row, the start state onto the undo ring, an
-        evaluation when one is due, and changes held during the iteration put in force."""
+        evaluation when one is due, and changes held during the iteration put in force.
+
+        ``loss`` is the batch's data loss over ``rows`` samples. Returns False when this
+        iteration tripped the explosion rule (``diverged`` is then set; the run must stop)."""
         self.step += 1
         self.history.record(loss, lr, sq_grad_norms)
+        tripped = False
+        if (loss / rows if self._sum_loss else loss) > self.explode_limit:
+            self._above += 1
+            self._streak += 1
+            if self._streak >= EXPLODE_STEPS:
+                self.diverged = Divergence.exploded(self.step, self.initial_loss)
+                self._rewind = tripped = True
+        else:
+            self._above = self._streak = 0
+            self._rewind = False
         s = self._start_state
         if s is not None:
             self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
@@ -405,12 +487,14 @@ class Stepper:
             self._maybe_eval()
         if self.pending:
             self._apply_pending()
+        return not tripped
 
     def reject_iteration(self, divergence: Divergence) -> bool:
         """Reject the iteration in progress: back to its start state, and say where it broke.
 
         Returns False, the stepping functions' "rejected"."""
         self.diverged = divergence
+        self._rewind = True
         # the rejected propose may have overwritten the buffers the record points into
         self.it.applied = None
         if self._start_state is not None:
@@ -439,4 +523,5 @@ class Stepper:
         if record:
             self.history.record_eval(self.step, res)
         self.last_eval = res
+        self.last_eval_step = self.step
         return res

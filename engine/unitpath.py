@@ -98,7 +98,7 @@ def update(st: Stepper, _: int | None) -> bool:
     it.applied = st.opt.applied(g, it.reg_grad, it.update)
     if it.loss is None:
         raise RuntimeError("the update unit ran before the loss unit")
-    st.commit_iteration(it.loss, it.lr, sq)
+    st.commit_iteration(it.loss, it.lr, sq, it.batch_size)
     return True
 
 

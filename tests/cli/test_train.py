@@ -20,6 +20,7 @@ KEYS = [
     "seconds",
     "steps_per_second",
     "diverged",
+    "diverged_at",
 ]
 
 
@@ -110,3 +111,15 @@ def test_divergence_stops_saves_last_finite_state_exit_0(tmp_path, capsys):
     ck = load_checkpoint(ckpt)
     assert np.all(np.isfinite(ck.net.params)) and ck.metadata["diverged"] is True
     assert ck.step == res["steps"]
+
+
+def test_an_exploding_loss_is_a_divergence(capsys):
+    """The issue's case: at lr 1000 the loss ended at 780, accuracy at chance, not diverged."""
+    assert main(["train", "five-classes", "--lr", "1000", "--steps", "300", "--json"]) == 0
+    cap = capsys.readouterr()
+    res = json.loads(cap.out.strip().splitlines()[-1])
+    assert res["diverged"] is True and res["diverged_at"] == res["steps"] < 300
+    assert "10 x the initial loss" in cap.err
+    assert main(["train", "sine", "--lr", "1e100", "--steps", "300", "--json"]) == 0
+    res = last_json(capsys)
+    assert res["diverged_at"] == res["steps"] + 1  # a non-finite loss: the rejected iteration

@@ -246,6 +246,7 @@ def _finish(
         "seconds": round(seconds, 6),
         "steps_per_second": round(st.step / seconds, 1) if seconds > 0 else None,
         "diverged": st.diverged is not None,
+        "diverged_at": None if st.diverged is None else st.diverged.step,
     }
     stop = " (target accuracy reached)" if reached else ""
     print(
