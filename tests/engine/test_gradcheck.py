@@ -241,3 +241,14 @@ def test_an_interrupted_check_restores_the_parameters() -> None:
     with pytest.raises(KeyboardInterrupt):
         gradient_check(net, X, y, progress=interrupt)
     assert calls[0] == (1, net.n_params) and np.array_equal(net.params, before)
+
+
+def test_a_relu_kink_inside_the_step_is_counted_not_compared() -> None:
+    """A ReLU input 1e-7 from 0: +-1e-5 on its bias straddles the kink, the difference is moot."""
+    net = randomize(net_for([2, 3, 2], "relu"), seed=2)
+    X, y = make_data(net, 5)
+    first = net.layers[0]
+    first.b[0] = 1e-7 - float(X[0] @ first.W[:, 0])  # sample 0's unit 0 sits just above 0
+    rep = gradient_check(net, X, y)
+    assert rep.layers[0].at_kink >= 1 and rep.at_kink == sum(lc.at_kink for lc in rep.layers)
+    assert rep.agree  # the other parameters still agree; the kinked one is not a backprop error

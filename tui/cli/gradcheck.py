@@ -175,6 +175,11 @@ def _sampled(n_checked: int, per_layer: int | None) -> str:
     return f"a random {n_checked:,} checked"
 
 
+def _ratio(x: float) -> str:
+    """err/tol: two decimals near 1, where the verdict turns; powers of ten far above it."""
+    return f"{x:.2f}" if x < 1000 else f"{x:.1e}"
+
+
 def measure(rep: GradCheckReport) -> str:
     """The agreement rule in one line, with its numbers."""
     return (
@@ -186,7 +191,9 @@ def measure(rep: GradCheckReport) -> str:
 
 def report(rep: GradCheckReport, out: TextIO) -> None:
     head = ("layer", "checked", "max |fd|", "max |bp-fd|", "rel err", "err/tol")
-    print(f"{head[0]:<7}{head[1]:>13}{head[2]:>11}{head[3]:>13}{head[4]:>10}{head[5]:>9}", file=out)
+    print(
+        f"{head[0]:<7}{head[1]:>13}{head[2]:>11}{head[3]:>13}{head[4]:>10}{head[5]:>10}", file=out
+    )
     floor_layers = []
     for lc in rep.layers:
         checked = f"{lc.checked_W:,}+{lc.checked_b:,}"
@@ -195,11 +202,18 @@ def report(rep: GradCheckReport, out: TextIO) -> None:
             floor_layers.append(f"L{lc.layer + 1}")
         print(
             f"L{lc.layer + 1:<6}{checked:>13}{lc.max_gradient:>11.2e}{lc.max_abs_error:>13.2e}"
-            f"{lc.max_rel_error:>10.2e}{lc.worst_ratio:>9.2f}"
-            + ("  near the floor" if near else ""),
+            f"{lc.max_rel_error:>10.2e}{_ratio(lc.worst_ratio):>10}"
+            + ("  near the floor" if near else "")
+            + (f"  {lc.at_kink:,} at a kink" if lc.at_kink else ""),
             file=out,
         )
     print(f"measure: {measure(rep)}", file=out)
+    if rep.at_kink:
+        print(
+            f"at a kink: {rep.at_kink:,} of {rep.n_checked:,} checked parameters moved a ReLU "
+            "input across 0 within +-h; the loss has no derivative there, so they are not compared",
+            file=out,
+        )
     if floor_layers:
         print(
             f"near the floor ({', '.join(floor_layers)}): gradients under 100x atol; their "
@@ -242,6 +256,7 @@ def summary(scn: Scenario, rep: GradCheckReport) -> dict[str, Any]:
         "loss": _clean(rep.loss),
         "parameters": rep.n_params,
         "checked": rep.n_checked,
+        "at_kink": rep.at_kink,
         "fd_forward_passes": rep.fd_forward_passes,
         "backprop_passes": rep.backprop_forward_passes + rep.backprop_backward_passes,
         "fd_seconds": round(rep.fd_seconds, 6),
@@ -253,6 +268,7 @@ def summary(scn: Scenario, rep: GradCheckReport) -> dict[str, Any]:
                 "parameters": lc.n_W + lc.n_b,
                 "checked_W": lc.checked_W,
                 "checked_b": lc.checked_b,
+                "at_kink": lc.at_kink,
                 "max_relative_error": _clean(lc.max_rel_error),
                 "max_abs_error": _clean(lc.max_abs_error),
                 "max_gradient": _clean(lc.max_gradient),
