@@ -1,4 +1,5 @@
-"""Whole-set evaluation: loss (data + regularisation) and accuracy on the train and test sets."""
+"""Whole-set evaluation: loss (data + regularisation) and accuracy on the train and test sets,
+and the share of dead ReLU neurons over the training set."""
 
 from __future__ import annotations
 
@@ -16,12 +17,16 @@ def evaluate_sets(
     X_test: np.ndarray | None,
     y_test: np.ndarray | None,
     task: str,
+    dead: list[float | None] | None = None,
 ) -> dict[str, float | None]:
     """One forward pass per set; accuracies are None for regression, test figures without a test
-    set."""
+    set. When ``dead`` is a list, it receives dead_fractions of the training set's pass."""
     reg = opt.reg_loss(net)
     cls = task == "classification"
-    loss, acc = net.loss_and_accuracy(X, y, cls)
+    zs, acts = net.forward_all(X)
+    loss, acc = net.loss_and_accuracy_of(zs, acts, y, cls)
+    if dead is not None:
+        dead[:] = dead_fractions(net, zs)
     res: dict[str, float | None] = {
         "train_loss": loss + reg,
         "train_accuracy": acc if cls else None,
@@ -33,3 +38,16 @@ def evaluate_sets(
         res["test_loss"] = loss + reg
         res["test_accuracy"] = acc if cls else None
     return res
+
+
+def dead_fractions(net: Network, zs: list[np.ndarray]) -> list[float | None]:
+    """Per layer, the fraction of its ReLU neurons that are never active (z <= 0 for every row
+    of the pass): such a neuron outputs 0 and passes no gradient, so it cannot recover. None for
+    layers that are not ReLU (leaky ReLU, tanh, sigmoid and the output layer cannot die)."""
+    out: list[float | None] = []
+    for layer, z in zip(net.layers, zs, strict=True):
+        if layer.activation != "relu" or layer.is_output or not z.shape[0]:
+            out.append(None)
+        else:
+            out.append(float(np.mean(~(z > 0).any(axis=0))))
+    return out

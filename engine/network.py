@@ -245,6 +245,12 @@ class Network:
     def loss_and_accuracy(self, X: Array, y: Array, accuracy: bool = True) -> tuple[float, float]:
         """Data loss and accuracy from one forward pass (evaluation's whole cost)."""
         zs, acts = self.forward_all(X)
+        return self.loss_and_accuracy_of(zs, acts, y, accuracy)
+
+    def loss_and_accuracy_of(
+        self, zs: list[Array], acts: list[Array], y: Array, accuracy: bool = True
+    ) -> tuple[float, float]:
+        """Data loss and accuracy of a forward pass already made (forward_all's zs, acts)."""
         yt = self.as_targets(y)
         loss = self.loss_fn.reduce(self.loss_fn.per_sample(zs[-1], acts[-1], yt))
         if not accuracy or not len(yt):

@@ -43,6 +43,9 @@ class LayerSnap:
     grad_norm_W: float | None
     grad_norm_b: float | None
     grad_norm_history: Array  # recent ||grad|| of the layer, oldest first
+    # ReLU layers: the share of neurons never active on the whole training set (1.0: the layer is
+    # dead) at the last evaluation (Curves.eval_step); None for other layers or before one
+    dead_fraction: float | None
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,8 @@ class Curves:
     test_loss: Array
     test_accuracy: Array
     train_accuracy: Array
-    last_eval: dict[str, float | None]
+    last_eval: dict[str, float | None]  # whole-set figures (Stepper.evaluate) ...
+    eval_step: int | None  # ... computed at this step; None before any evaluation
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,7 @@ def take_snapshot(
                 grad_norm_W=float(np.linalg.norm(gW)) if done else None,
                 grad_norm_b=float(np.linalg.norm(gb)) if done else None,
                 grad_norm_history=gn_hist[:, i].copy(),
+                dead_fraction=st.dead_fraction[i] if i < len(st.dead_fraction) else None,
             )
         )
     lx, ly = downsample(hist.train_loss, plot_points)
@@ -320,6 +325,7 @@ def take_snapshot(
         test_accuracy=hist.test_accuracy.copy(),
         train_accuracy=hist.eval_train_accuracy.copy(),
         last_eval=dict(st.last_eval),
+        eval_step=st.last_eval_step,
     )
     update = None
     if ap is not None:

@@ -103,6 +103,9 @@ class Stepper:
         self.initial_batcher = self.batcher.state()
         self.last_eval: dict[str, float | None] = {}
         self.last_eval_step: int | None = None  # the step last_eval was computed at
+        # per layer, the share of ReLU neurons never active on the training set at last_eval_step
+        # (None for other layers); empty before the first evaluation
+        self.dead_fraction: list[float | None] = []
         # the explosion rule: per-sample data loss at the initial weights, and its limit
         self._sum_loss = net.reduction == "sum"
         stride = -(-self.X.shape[0] // REFERENCE_ROWS)  # ceil: at most REFERENCE_ROWS rows
@@ -330,6 +333,7 @@ class Stepper:
         self._rewind = False
         self.last_eval = {}
         self.last_eval_step = None
+        self.dead_fraction = []
 
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
@@ -518,7 +522,14 @@ class Stepper:
         self.touch()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             res = evaluate_sets(
-                self.net, self.opt, self.X, self.y, self.X_test, self.y_test, self.task
+                self.net,
+                self.opt,
+                self.X,
+                self.y,
+                self.X_test,
+                self.y_test,
+                self.task,
+                self.dead_fraction,
             )
         if record:
             self.history.record_eval(self.step, res)
