@@ -47,9 +47,11 @@ class Session:
         return self.stepper.batcher.n
 
     def evaluate(self, force: bool = False) -> None:
-        """Full-set train loss and test accuracy for the status line, once per finished step."""
+        """Full-set train loss and test accuracy for the status line, once per finished step
+        (also mid-iteration: the weights are those after the last finished step until the update
+        unit, so `b f f` reads step 2's loss, not step 0's)."""
         st = self.stepper
-        if st.at_boundary and (force or self._evaluated != st.step):
+        if force or self._evaluated != st.step:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 st.evaluate()  # a diverging net's loss may overflow; the status shows inf
             self._evaluated = st.step

@@ -202,3 +202,15 @@ def test_the_map_is_cached_while_nothing_changes(session: Session) -> None:
     session.do("iteration")
     assert session.current_map(refresh=False) is resized  # the last one, when not refreshed
     assert session.current_map() is not resized
+
+
+def test_the_status_loss_is_the_last_finished_step_s_even_mid_iteration(session: Session) -> None:
+    """The issue's `b f f`: the status showed step 2 with the step-0 loss."""
+    st = session.stepper
+    for command in ("backward", "forward", "forward"):
+        session.do(command)
+    assert st.step == 2 and not st.at_boundary
+    snap = session.snapshot()
+    assert snap.curves.eval_step == 2
+    whole = st.net.loss(st.X, st.y) + st.opt.reg_loss(st.net)
+    assert snap.curves.last_eval["train_loss"] == whole
