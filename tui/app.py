@@ -13,6 +13,8 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker
 
+from scenarios.defaults import DEFAULT_SCENARIO  # numpy-free
+
 from .engine_queue import EngineQueue
 from .keys import KEYS
 from .messages import EngineNote, SnapshotReady
@@ -26,7 +28,6 @@ if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the
 
     from .session import Session
 
-DEFAULT_SCENARIO = "five-classes"  # scenarios.DEFAULT_SCENARIO, without importing numpy
 HERE = Path(__file__).parent
 
 
