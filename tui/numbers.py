@@ -8,6 +8,7 @@ is printed with fewer digits, never cut: a cut '108427' reads '10842', a cut '0.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 MISSING = "—"
@@ -64,6 +65,32 @@ def neg_log(p: float, loss: float, digits: int = 5) -> tuple[str, str]:
             if fmt(-math.log1p(-float(arg)), digits) == value:
                 return f"(1 - {arg})", value
     return fmt(p, 12), value
+
+
+def operands(
+    evaluate: Callable[..., float],
+    values: Sequence[float],
+    result: float,
+    digits: int = 5,
+    result_digits: int = 6,
+) -> tuple[list[str], str]:
+    """The ``values`` and the ``result`` of a printed equation, with as many digits on the
+    values (from ``digits`` up to 12) as it takes for ``evaluate`` of the printed values to
+    round to the printed result: '0.885875 - 0.5·0.038699 = 0.866526' must add up.
+
+    Exact values (lr 0.5, momentum 0.9) print short whatever the digits.
+    """
+    shown = fmt(result, result_digits)
+    texts = [fmt(v, digits) for v in values]
+    for d in range(digits, 13):
+        texts = [fmt(v, d) for v in values]
+        try:
+            got = evaluate(*(float(t) for t in texts))
+        except (ArithmeticError, ValueError):
+            break
+        if fmt(got, result_digits) == shown:
+            break
+    return texts, shown
 
 
 def signed(v: float, digits: int = 3) -> str:

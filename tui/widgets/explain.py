@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 from rich.text import Text
 
 from engine.activations import ACTIVATIONS
 from engine.snapshot import LayerSnap, Snapshot
 
-from ..numbers import fmt, signed
+from ..numbers import fmt, neg_log, operands, signed
 from .base import SnapshotPanel
 from .lines import TextBuilder
 
@@ -236,22 +239,29 @@ class ExplainPanel(SnapshotPanel):
             and np.ndim(s.batch.y[n]) == 0
         ):
             c = int(s.batch.y[n])
-            tb.add(f"  L = -log p_c = -log {fmt(out[n, c], 5)} = ").line(fmt(psl[n], 6), NUM)
-            tb.line("  the smaller the probability of the true class, the larger the loss.", NOTE)
+            p, loss = neg_log(float(out[n, c]), float(psl[n]), 6)
+            tb.add(f"  L = -log p_y = -log {p} = ").line(loss, NUM)
+            tb.line(
+                "  p_y: the probability given to the true class y; the smaller, the larger L.", NOTE
+            )
         elif s.model.loss_name == "binary_cross_entropy":
             t = self._target(s, n)
-            tb.line("  L = -[t·log ŷ + (1-t)·log(1-ŷ)]")
-            tb.add(f"    ŷ = {fmt(out[n, 0], 5)}, t = {fmt(t, 3)}:  L = ").line(fmt(psl[n], 6), NUM)
+            tb.line("  L = -[y·log ŷ + (1-y)·log(1-ŷ)]")
+            tb.add(f"    ŷ = {fmt(out[n, 0], 5)}, y = {fmt(t, 3)}:  L = ").line(fmt(psl[n], 6), NUM)
         else:
             t = self._target(s, n)
             if out.shape[1] == 1 and t is not None:
                 d = float(out[n, 0]) - t
-                tb.line("  L = ½·(ŷ - t)²   (squared error)")
-                yh, tt, dd = fmt(out[n, 0], 5), _par(fmt(t, 5)), _par(fmt(d, 5))
-                tb.add(f"    = ½·({yh} - {tt})² = ½·{dd}² = ")
-                tb.line(fmt(psl[n], 6), NUM)
+                tb.line("  L = ½·(ŷ - y)²   (squared error)")
+                # each printed step evaluates to the printed loss
+                (yh, tt), loss = operands(
+                    lambda a, b: 0.5 * (a - b) ** 2, [float(out[n, 0]), t], float(psl[n])
+                )
+                (dd,), _ = operands(lambda x: 0.5 * x * x, [d], float(psl[n]))
+                tb.add(f"    = ½·({yh} - {_par(tt)})² = ½·{_par(dd)}² = ")
+                tb.line(loss, NUM)
             else:
-                tb.line("  L = ½ Σ_k (ŷ_k - t_k)²   (squared error)")
+                tb.line("  L = ½ Σ_k (ŷ_k - y_k)²   (squared error)")
                 tb.add(f"    ŷ = {fmt(out[n, 0], 5)}…  L = ").line(fmt(psl[n], 6), NUM)
         tb.add(f"Batch loss ({s.model.reduction} over {s.batch.size}) = ").line(
             fmt(s.batch.loss, 6), NUM
@@ -261,7 +271,7 @@ class ExplainPanel(SnapshotPanel):
         if s.model.loss_name == "mse":
             out_act = s.layers[-1].activation if s.layers else ""
             why = " (linear output: f' = 1)" if out_act == "linear" else ""
-            tb.line(f"Next, backward starts from δ_L = (ŷ - t)·f'(z_L){why}.", NOTE)
+            tb.line(f"Next, backward starts from δ_L = (ŷ - y)·f'(z_L){why}.", NOTE)
         else:
             tb.line(
                 "Next, backward starts from δ_L = ∂L/∂z_L = ŷ - y (the output's derivative "
@@ -302,7 +312,7 @@ class ExplainPanel(SnapshotPanel):
         assert lay.delta is not None  # _backward says "not kept" instead
         out = s.batch.outputs
         if s.model.loss_name == "mse":
-            tb.line(f"δ_L = (ŷ - t) * f'(z){per}   (squared error, chain rule)", EQ)
+            tb.line(f"δ_L = (ŷ - y) * f'(z){per}   (squared error, chain rule)", EQ)
         else:
             tb.line(f"δ_L = (ŷ - y){per}   (the softmax/sigmoid derivative cancels)", EQ)
         if out is not None and s.batch.y is not None:
@@ -338,39 +348,114 @@ class ExplainPanel(SnapshotPanel):
         tb.add(f"  ∂L/∂b[{j}] = Σ δ_j = ").line(fmt(lay.db[j], 6), NUM)
 
     def _update(self, tb: TextBuilder, s: Snapshot) -> None:
+        """The update as it was applied: the lr, momentum and velocity or Adam's moments the
+        engine recorded (not today's settings), and the gradient it used (data + l1/l2 at the
+        weights before the update)."""
         layer = max(0, min(self.cursor[0], len(s.layers) - 1))
         lay = s.layers[layer]
         i, j = self._neuron(lay)
         is_b = self.cursor[3] == "b"
         name = f"b{layer + 1}[{j}]" if is_b else f"W{layer + 1}[{i},{j}]"
-        new = lay.b[j] if is_b else lay.W[i, j]
+        up = s.update
         u = lay.ub if is_b else lay.uW
-        g = lay.db if is_b else lay.dW
-        if u is None or g is None:
-            tb.line("W ← W - lr·∂L/∂W for every weight (values not kept)", EQ)
+        g = lay.grad_b if is_b else lay.grad_W
+        if up is None or u is None or g is None:
+            tb.line("The update changes every weight (its numbers were not kept).", EQ)
             return
-        du = float(u[j] if is_b else u[i, j])
-        gv = float(g[j] if is_b else g[i, j])
-        if not is_b and lay.reg_dW is not None:
-            gv += float(lay.reg_dW[i, j])
+
+        def at(a: np.ndarray | None) -> float | None:
+            return None if a is None else float(a[j] if is_b else a[i, j])
+
+        du, gv = float(u[j] if is_b else u[i, j]), float(g[j] if is_b else g[i, j])
+        new = float(lay.b[j] if is_b else lay.W[i, j])
         old = new - du
-        lr = s.settings.lr
-        if s.model.optimizer == "sgd" and s.settings.momentum:
-            # two short lines: at 120x36 the panel is ~36 columns wide
-            tb.line("Δw(t) = -lr·g + α·Δw(t-1)  (momentum α)", EQ)
-            tb.line("w ← w + Δw(t)", EQ)
-            prev = (du + lr * gv) / s.settings.momentum
-            g_, p_ = _par(fmt(gv, 5)), _par(fmt(prev, 5))
-            tb.add(f"  {name}: Δw = -{fmt(lr)}·{g_} + {fmt(s.settings.momentum)}·{p_} = ")
-            tb.line(fmt(du, 6), NUM)
-        elif s.model.optimizer == "sgd":
-            tb.line("W ← W - lr·∂L/∂W", EQ)
-            tb.add(f"  {name}: {fmt(old, 6)} - {fmt(lr)}·{_par(fmt(gv, 5))}")
-            tb.add(" = ").line(fmt(new, 6), NUM)
+        reg = None if is_b else at(lay.reg_dW)
+        lr = up.lr
+        if up.optimizer == "adam":
+            self._adam(tb, s, lay, name, at, gv, du)
+        elif up.momentum:
+            vel = at(lay.vel_b if is_b else lay.vel_W)
+            vel = 0.0 if vel is None else vel
+            tb.line("Δw = -lr·g + α·Δw_prev  (momentum α; Δw_prev: the last step)", EQ)
+            self._reg(tb, gv, reg)
+            (lr_, g_, a_, v_), d_ = operands(
+                lambda lr_, g_, a_, v_: -lr_ * g_ + a_ * v_, [lr, gv, up.momentum, vel], du
+            )
+            tb.add(f"  {name}: Δw = -{lr_}·{_par(g_)} + {a_}·{_par(v_)} = ").line(d_, NUM)
+            (o_, d2), n_ = operands(lambda o, d: o + d, [old, du], new, 6)
+            tb.add(f"  w ← {o_} + {_par(d2)} = ").line(n_, NUM)
         else:
-            tb.line(f"{s.model.optimizer}: w ← w + Δw, Δw from its running averages of g", EQ)
-            tb.line(f"  {name}: gradient {fmt(gv, 5)}, Δw = {fmt(du, 6)}")
-        tb.add(f"  old {fmt(old, 6)} → new ").line(fmt(new, 6), NUM)
+            tb.line("w ← w - lr·g   (g: the gradient of the loss)", EQ)
+            self._reg(tb, gv, reg)
+            (o_, lr_, g_), n_ = operands(lambda o, lr_, g_: o - lr_ * g_, [old, lr, gv], new, 6)
+            tb.add(f"  {name}: {o_} - {lr_}·{_par(g_)} = ").line(n_, NUM)
+        tb.line(_moved(s, up.optimizer, bool(up.momentum)), NOTE)
+
+    def _reg(self, tb: TextBuilder, gv: float, reg: float | None) -> None:
+        """The gradient used when l1/l2 is on: the data's and the regularisation's, both at the
+        weights before the update."""
+        if reg:
+            (d_, r_), g_ = operands(lambda a, b: a + b, [gv - reg, reg], gv, 5, 5)
+            tb.line(f"  g = ∂L/∂w + reg = {d_} + {_par(r_)} = {g_}")
+
+    def _adam(
+        self,
+        tb: TextBuilder,
+        s: Snapshot,
+        lay: LayerSnap,
+        name: str,
+        at: Callable[[np.ndarray | None], float | None],
+        gv: float,
+        du: float,
+    ) -> None:
+        """Adam's step with its moments and bias corrections as they were applied."""
+        up = s.update
+        assert up is not None
+        is_b = self.cursor[3] == "b"
+        m, v = at(lay.m_b if is_b else lay.m_W), at(lay.v_b if is_b else lay.v_W)
+        b1, b2, eps, t = up.bias1, up.bias2, up.eps, up.t
+        if m is None or v is None or b1 is None or b2 is None or eps is None or t is None:
+            tb.line(f"adam: {name} moved by Δw = {fmt(du, 6)} (moments not kept)", EQ)
+            return
+        tb.line("adam: m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²", EQ)
+        tb.line("  Δw = -lr·m̂ / (√v̂ + ε),  m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)", EQ)
+        self._reg(tb, gv, None if is_b else at(lay.reg_dW))
         tb.line(
-            "Every weight moved against its gradient; the next iteration starts with sample.", NOTE
+            f"  {name}, t = {t}: g = {fmt(gv, 5)}, m = {fmt(m, 5)}, v = {fmt(v, 5)};"
+            f"  1-β1ᵗ = {fmt(b1, 5)}, 1-β2ᵗ = {fmt(b2, 5)}"
         )
+        mh, vh = m / b1, v / b2
+        (lr_, m_, v_, e_), d_ = operands(
+            lambda lr_, m_, v_, e_: -lr_ * m_ / (math.sqrt(v_) + e_), [up.lr, mh, vh, eps], du
+        )
+        tb.add(f"  m̂ = {m_}, v̂ = {v_}:  Δw = -{lr_}·{_par(m_)} / (√{v_} + {e_}) = ")
+        tb.line(d_, NUM)
+        new = float(lay.b[self._neuron(lay)[1]] if is_b else lay.W[self._neuron(lay)])
+        (o_, d2), n_ = operands(lambda o, d: o + d, [new - du, du], new, 6)
+        tb.add(f"  w ← {o_} + {_par(d2)} = ").line(n_, NUM)
+
+
+def _moved(s: Snapshot, optimizer: str, momentum: bool) -> str:
+    """What the update did to the weights' signs, said only as far as it is true."""
+    against = total = 0
+    for lay in s.layers:
+        for u, g in ((lay.uW, lay.grad_W), (lay.ub, lay.grad_b)):
+            if u is None or g is None:
+                continue
+            moving = (u != 0) & (g != 0)
+            total += int(moving.sum())
+            against += int((moving & (np.sign(u) == -np.sign(g))).sum())
+    nxt = " The next iteration starts with sample."
+    if total == 0:
+        return "No weight moved (every gradient was 0)." + nxt
+    if against == total:
+        return "Every weight moved against its gradient." + nxt
+    why = (
+        "the momentum term α·Δw_prev outweighed -lr·g"
+        if momentum
+        else ("Adam's running average m had the other sign" if optimizer == "adam" else "")
+    )
+    return (
+        f"{against} of the {total} weights that moved went against their gradient, the others "
+        f"with it: {why}." + nxt
+    )

@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from engine.snapshot import LayerSnap, Snapshot
+from engine.snapshot import LayerSnap, Snapshot, UpdateInfo
 from tui.messages import CursorMoved
 
 from ..numbers import ellipsize, fmt, fmt_exact, fmt_fit
@@ -227,7 +227,7 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         tb.add("b".rjust(label_w - 1) + " ", "bold")
         heat_row(tb, br, bl, cw, nc, values, cur_c if self.kind == "b" else None)
         tb.add("\n")
-        cv = cursor_values(lay, self.kind, self.row, self.col)
+        cv = cursor_values(lay, self.kind, self.row, self.col, s.update)
         for k, pieces in enumerate(info_line(cv, width) if info == 1 else info_lines(cv, width)):
             if k:
                 tb.add("\n")
@@ -304,9 +304,22 @@ class CursorValues:
     g: float | None  # data gradient (None before its backward unit)
     reg: float | None  # regularisation gradient (weights only; None without it)
     u: float | None  # the last update applied (None before the update unit)
+    how: str = ""  # what that update used: "lr 0.05, α 0.9" or "adam lr 0.001, t 3"
 
 
-def cursor_values(lay: LayerSnap, kind: str, row: int, col: int) -> CursorValues:
+def applied(up: UpdateInfo | None) -> str:
+    """The settings the shown update ran with (they may differ from the ones in force now)."""
+    if up is None:
+        return ""
+    if up.optimizer == "adam":
+        return f"adam lr {fmt(up.lr)}, t {up.t}"
+    return f"lr {fmt(up.lr)}" + (f", α {fmt(up.momentum)}" if up.momentum else "")
+
+
+def cursor_values(
+    lay: LayerSnap, kind: str, row: int, col: int, up: UpdateInfo | None = None
+) -> CursorValues:
+    how = applied(up)
     j = col
     if kind == "b":
         return CursorValues(
@@ -317,6 +330,7 @@ def cursor_values(lay: LayerSnap, kind: str, row: int, col: int) -> CursorValues
             None if lay.db is None else float(lay.db[j]),
             None,
             None if lay.ub is None else float(lay.ub[j]),
+            how,
         )
     i = row
     return CursorValues(
@@ -327,6 +341,7 @@ def cursor_values(lay: LayerSnap, kind: str, row: int, col: int) -> CursorValues
         None if lay.dW is None else float(lay.dW[i, j]),
         None if lay.reg_dW is None else float(lay.reg_dW[i, j]),
         None if lay.uW is None else float(lay.uW[i, j]),
+        how,
     )
 
 
@@ -395,8 +410,11 @@ def info_lines(cv: CursorValues, width: int) -> list[Pieces]:
         text = _fit(width, "last update: none yet (after the update unit)", "last update: none yet")
         lines.append(_cut([(text, "dim")], width))
     else:
+        how = f"{cv.how}, " if cv.how else ""
         text = _fit(
             width,
+            f"last update Δ = {fmt(u, 6)}   ({how}before: {fmt_exact(val - u)})",
+            f"last Δ = {fmt(u, 5)} ({how}was {fmt(val - u, 6)})",
             f"last update Δ = {fmt(u, 6)}   (before: {fmt_exact(val - u)})",
             f"last Δ = {fmt(u, 5)} (was {fmt(val - u, 6)})",
             f"last Δ = {fmt(u, 6)}",

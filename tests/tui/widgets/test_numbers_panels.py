@@ -39,6 +39,7 @@ def cursor(draw: st.DrawFn) -> CursorValues:
         g=draw(MAYBE),
         reg=None if bias else draw(MAYBE),
         u=draw(MAYBE),
+        how=draw(st.sampled_from(["", "lr 0.05, α 0.9", "adam lr 0.001, t 12"])),
     )
 
 
@@ -55,7 +56,7 @@ def test_cursor_lines_print_correctly_rounded_values(cv: CursorValues, width: in
             check(rf"= (?:data )?{NUM} \+ reg {NUM}", grad, cv.g, cv.reg)
     if cv.u is not None:
         check(rf"Δ = {NUM}(?:…|\s|$)", upd, cv.u)
-        check(rf"\((?:before: |was ){NUM}\)", upd, cv.val - cv.u)
+        check(rf"(?:before: |was ){NUM}\)", upd, cv.val - cv.u)
 
 
 @given(cursor(), st.integers(20, 90))
