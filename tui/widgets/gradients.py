@@ -10,13 +10,19 @@ from rich.text import Text
 
 from engine.snapshot import LayerSnap, Snapshot
 
+from .. import numbers
 from .base import SnapshotPanel
 from .colours import levels
+from .fit import mark_cuts
 from .heatmap import block_reduce, heat_row, robust_scale
 from .lines import Lines, TextBuilder
 
 SPARKS = "▁▂▃▄▅▆▇█"
-TINY, HUGE = 1e-5, 1e2  # ||g|| below / above: flagged as vanishing / exploding
+# Vanishing is a ratio between layers: a layer whose ‖g‖ is below VANISH_RATIO of the largest
+# layer's learns that much slower than the others. A net whose loss is below SETTLED has
+# nothing left to learn, and small gradients there are convergence, not vanishing.
+VANISH_RATIO, SETTLED = 1e-3, 1e-3
+# Exploding: one step of lr·‖g‖ would move the layer's weights by more than their own size.
 VANISH = Style(color="blue", bold=True)
 EXPLODE = Style(color="red", bold=True)
 COMPUTING = Style(color="yellow", bold=True)
@@ -25,11 +31,37 @@ ROW_PREFIX = 23  # "L1  " + two 7-wide norms + spaces + the 3-wide flag, before 
 
 def sci(v: float | None) -> str:
     """Gradient norms span many decades: always scientific, fixed width."""
-    if v is None:
-        return "   —   "
-    if not math.isfinite(v):
-        return f"{v!s:>7}"
-    return f"{v:7.1e}"
+    return numbers.sci(v, 7)
+
+
+def flags(s: Snapshot) -> list[str]:
+    """Per layer: "↓v" (vanishing), "↑x" (exploding), "!!" (not finite) or ""."""
+    refs: list[float | None] = []
+    for lay in s.layers:
+        last = float(lay.grad_norm_history[-1]) if len(lay.grad_norm_history) else None
+        refs.append(lay.grad_norm_W if lay.grad_norm_W is not None else last)
+    finite = [r for r in refs if r is not None and math.isfinite(r)]
+    top = max(finite, default=0.0)
+    loss = (
+        s.batch.loss
+        if s.batch.loss is not None
+        else (float(s.curves.loss_y[-1]) if len(s.curves.loss_y) else None)
+    )
+    settled = loss is not None and math.isfinite(loss) and loss < SETTLED
+    lr = s.update.lr if s.update is not None else s.settings.lr
+    out = []
+    for lay, ref in zip(s.layers, refs, strict=True):
+        if ref is None:
+            out.append("")
+        elif not math.isfinite(ref):
+            out.append("!!")
+        elif lr * ref > max(float(np.linalg.norm(lay.W)), 1e-12):
+            out.append("↑x")
+        elif top > 0 and ref < VANISH_RATIO * top and not settled:
+            out.append("↓v")
+        else:
+            out.append("")
+    return out
 
 
 def sparkline(hist: np.ndarray, width: int, lo: float, hi: float) -> str:
@@ -86,7 +118,7 @@ class GradientsPanel(SnapshotPanel):
             self._matrix(tb, lay.delta, title, width, body - w_rows, nc, True)
         elif left >= 3:
             self._matrix(tb, lay.dW, f"∂L/∂W L{focus + 1}", width, left - 1, nc)
-        return tb.build()
+        return mark_cuts(tb.build(), self.size.width)
 
     def _table(self, tb: TextBuilder, s: Snapshot, width: int) -> int:
         """One line per layer: norms, flag, sparkline; returns lines used."""
@@ -99,27 +131,29 @@ class GradientsPanel(SnapshotPanel):
         head = "     ‖∂L/∂W‖ ‖∂L/∂b‖".ljust(ROW_PREFIX)
         label = f"log ‖g‖ {decades}" if len(head) + 8 + len(decades) <= width else decades
         tb.line(head + label, "dim")
-        for lay in s.layers:
-            self._row(tb, s, lay, spark_w, lo, hi)
-        return 1 + len(s.layers)
+        marks = flags(s)
+        for lay, flag in zip(s.layers, marks, strict=True):
+            self._row(tb, s, lay, flag, spark_w, lo, hi)
+        used = 1 + len(s.layers)
+        if any(marks) and self.size.height - used >= 5:  # say what a flag means, once
+            said = {
+                "↓v": "↓v vanishing: ‖g‖ < 1e-3 of the largest layer's",
+                "↑x": "↑x exploding: lr·‖g‖ > ‖W‖",
+                "!!": "!! not finite",
+            }
+            tb.line("; ".join(said[f] for f in dict.fromkeys(m for m in marks if m)), "dim")
+            used += 1
+        return used
 
-    def _row(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, w: int, lo: float, hi: float):
+    def _row(
+        self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, flag: str, w: int, lo: float, hi: float
+    ) -> None:
         i = lay.index
         computing = s.progress.last_phase == "backward" and s.progress.last_layer == i
         tb.add(f"L{i + 1:<2} ", COMPUTING if computing else "bold")
         tb.add(f"{sci(lay.grad_norm_W)} {sci(lay.grad_norm_b)} ")
-        g = lay.grad_norm_W
-        last = float(lay.grad_norm_history[-1]) if len(lay.grad_norm_history) else None
-        ref = g if g is not None else last
-        flag, style = "   ", None
-        if ref is not None and math.isfinite(ref):
-            if ref < TINY:
-                flag, style = "↓v ", VANISH
-            elif ref > HUGE:
-                flag, style = "↑x ", EXPLODE
-        elif ref is not None:
-            flag, style = "!! ", EXPLODE
-        tb.add(flag, style)
+        style = VANISH if flag == "↓v" else (EXPLODE if flag else None)
+        tb.add(f"{flag:<2} ", style)
         tb.line(sparkline(lay.grad_norm_history, w, lo, hi), style or "cyan")
 
     def _matrix(
@@ -143,7 +177,12 @@ class GradientsPanel(SnapshotPanel):
         scale = robust_scale(a)
         shape = "×".join(map(str, a.shape))
         note = " (blocks)" if r.shape != a.shape else ""
-        tb.line(f"{title} {shape}{note} ±{scale:.1e}", COMPUTING if samples else "bold")
+        scale_text = f"±{numbers.sci(scale, 0)}"
+        head = f"{title} {shape}{note} {scale_text}"
+        if len(head) > width:  # the note and the scale matter more than the title's words
+            head = numbers.ellipsize(title, width - len(f" {shape}{note} {scale_text}"))
+            head += f" {shape}{note} {scale_text}"
+        tb.line(numbers.ellipsize(head, width), COMPUTING if samples else "bold")
         lv = levels(r, scale)
         for k in range(r.shape[0]):
             tb.add(" ")

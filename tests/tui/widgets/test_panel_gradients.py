@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from engine.snapshot import Snapshot
 from tests.tui.widgets.apps.panel_app import PanelApp, shown
-from tui.widgets.gradients import GradientsPanel, sci, sparkline
+from tui.widgets.gradients import GradientsPanel, flags, sci, sparkline
 
 
 async def test_norms_and_delta_in_backward(five_backward) -> None:
@@ -42,3 +45,49 @@ def test_fit_number_never_shows_a_tiny_value_as_zero() -> None:
     assert fit_number(4.2e-5, 5).strip() == "4e-5"
     assert fit_number(-0.0, 5).strip() == ".000"
     assert fit_number(-0.004, 3).strip() == "-0"  # no room: the sign stays
+
+
+def with_norms(s: Snapshot, norms: list[float], loss: float) -> Snapshot:
+    """``s`` with the layers' gradient norms and the batch loss replaced."""
+    layers = tuple(
+        replace(lay, grad_norm_W=n, grad_norm_history=np.full(5, n))
+        for lay, n in zip(s.layers, norms, strict=True)
+    )
+    return replace(s, layers=layers, batch=replace(s.batch, loss=loss))
+
+
+def test_vanishing_is_a_ratio_between_layers(five_backward: Snapshot) -> None:
+    """The flags used a fixed 1e-5: a layer 1e4 times weaker than the others is vanishing
+    whatever its size, a converged net (every layer small, the loss tiny) is not."""
+    s = with_norms(five_backward, [2e-4, 0.5, 0.8], 1.2)
+    assert flags(s) == ["↓v", "", ""]
+    s = with_norms(five_backward, [3e-7, 4e-7, 2e-6], 1e-6)  # converged: all small together
+    assert flags(s) == ["", "", ""]
+    s = with_norms(five_backward, [3e-9, 4e-7, 2e-5], 1e-6)  # ratio, but nothing left to learn
+    assert flags(s) == ["", "", ""]
+
+
+def test_exploding_is_a_step_larger_than_the_weights(five_backward: Snapshot) -> None:
+    w = float(np.linalg.norm(five_backward.layers[1].W))
+    lr = five_backward.settings.lr
+    s = with_norms(five_backward, [0.5, 2 * w / lr, 0.5], 1.0)
+    assert flags(s) == ["", "↑x", ""]
+
+
+async def test_flags_are_explained(five_backward: Snapshot) -> None:
+    s = with_norms(five_backward, [2e-4, 0.5, 0.8], 1.2)
+    app = PanelApp(GradientsPanel(), s)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        text = shown(app.panel)
+        assert "↓v vanishing: ‖g‖ < 1e-3 of the largest layer's" in text
+
+
+async def test_a_cut_title_ends_in_an_ellipsis(big_784: Snapshot) -> None:
+    """'(blocks' was cut at the panel's edge without a mark."""
+    app = PanelApp(GradientsPanel(), big_784)
+    async with app.run_test(size=(34, 20)) as pilot:
+        await pilot.pause()
+        for line in shown(app.panel).splitlines():
+            assert len(line.rstrip()) <= 30
+            assert "(blocks" not in line or "(blocks)" in line
