@@ -179,9 +179,11 @@ class GradientsPanel(SnapshotPanel):
         note = " (blocks)" if r.shape != a.shape else ""
         scale_text = f"±{numbers.sci(scale, 0)}"
         head = f"{title} {shape}{note} {scale_text}"
-        if len(head) > width:  # the note and the scale matter more than the title's words
-            head = numbers.ellipsize(title, width - len(f" {shape}{note} {scale_text}"))
-            head += f" {shape}{note} {scale_text}"
+        if len(head) > width:  # the shape goes first: the layer, blocks and scale say more
+            head = f"{title}{note} {scale_text}"
+        if len(head) > width:  # then the title's words, with a mark
+            head = numbers.ellipsize(title, width - len(f"{note} {scale_text}"))
+            head += f"{note} {scale_text}"
         tb.line(numbers.ellipsize(head, width), COMPUTING if samples else "bold")
         lv = levels(r, scale)
         for k in range(r.shape[0]):
