@@ -57,7 +57,7 @@ async def test_startup_shows_status_words() -> None:
             "epoch 0",
             "lr 0.05",
             "batch 16",
-            "train loss",
+            "train-set loss",
             "test accuracy",
             "paused",
         ):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import textwrap
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.content import Content
 from textual.geometry import Size
@@ -10,12 +13,20 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..ladders import format_batch, format_lr
-from ..numbers import fmt
+from ..numbers import fmt, percent
 
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
     from engine.snapshot import Snapshot
 
 Part = tuple[str, str]  # (text, style)
+
+# The run state's room is the longer word's, whichever is shown: `r` never rewraps the line
+STATE_WIDTH = max(len("RUNNING"), len("paused"))
+# A note (e.g. "reset to the initial weights") goes once training moved on this many
+# iterations past it and it was on screen this long: both, so a run at full speed does not
+# hide a note before it can be read, and a slow run does not keep it for minutes
+NOTE_STEPS = 20
+NOTE_SECONDS = 3.0
 
 
 def phase_label(snap: Snapshot) -> str:
@@ -25,6 +36,13 @@ def phase_label(snap: Snapshot) -> str:
     if snap.progress.last_unit == "sample":
         return "batch drawn"
     return snap.progress.last_unit
+
+
+def longest_phase(snap: Snapshot) -> int:
+    """The longest phase label of this network: the phase's room, so stepping through the
+    units moves nothing on the line and never rewraps it."""
+    n = len(snap.model.sizes) - 1
+    return max(len("batch drawn"), len(f"backward L{n}/{n}"))
 
 
 def _num(x: float | None) -> str:
@@ -38,7 +56,7 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
         (snap.model.scenario, "bold"),
         (f"step {snap.progress.step}", ""),
         (f"epoch {snap.progress.epoch}", ""),
-        (f"phase {phase_label(snap)}", "bold"),
+        (f"phase {phase_label(snap)}".ljust(6 + longest_phase(snap)), "bold"),
         (f"lr {format_lr(snap.settings.lr)}", ""),
     ]
     if "lr" in pending:
@@ -48,16 +66,22 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
         b = format_batch(pending["batch_size"], n)  # type: ignore[arg-type]
         parts.append((f"({b} from next step)", "italic"))
     ev = snap.curves.last_eval
-    parts.append((f"train loss {_num(ev.get('train_loss'))}", ""))
+    # the whole training set's loss, evaluated after a step (the plot draws batch losses)
+    loss = f"train-set loss {_num(ev.get('train_loss'))}"
+    at = snap.curves.eval_step
+    if at is not None and at != snap.progress.step:
+        loss += f" (step {at})"  # not evaluated at the step shown: say which step it is from
+    parts.append((loss, ""))
     if snap.model.task == "classification":
         test_acc, train_acc = ev.get("test_accuracy"), ev.get("train_accuracy")
         if test_acc is not None:
-            parts.append((f"test accuracy {100 * test_acc:.1f}%", ""))
+            parts.append((f"test accuracy {percent(test_acc)}", ""))
         elif train_acc is not None:
-            parts.append((f"train accuracy {100 * train_acc:.1f}% (no test set)", ""))
+            parts.append((f"train accuracy {percent(train_acc)} (no test set)", ""))
     elif ev.get("test_loss") is not None:
         parts.append((f"test loss {_num(ev['test_loss'])}", ""))
-    parts.append(("RUNNING" if running else "paused", "reverse bold" if running else "dim"))
+    state = "RUNNING" if running else "paused"
+    parts.append((state.ljust(STATE_WIDTH), "reverse bold" if running else "dim"))
     return parts
 
 
@@ -76,10 +100,17 @@ def pack(parts: list[Part], width: int) -> list[list[Part]]:
 
 
 class StatusLine(Widget):
-    """Shows the latest snapshot's numbers; wraps at segment boundaries on narrow terminals."""
+    """Shows the latest snapshot's numbers; wraps at segment boundaries on narrow terminals.
+
+    Its height changes as little as it can, since every panel moves with it: the run state's
+    room is reserved, and at a given width and scenario the numbers' lines never shrink (a
+    step count that grew a digit keeps its line after an undo). ``note`` (set by the app)
+    stays until training moved on NOTE_STEPS iterations and NOTE_SECONDS passed.
+    """
 
     running: reactive[bool] = reactive(False, layout=True)
-    note: reactive[str] = reactive("", layout=True)
+    note: reactive[str] = reactive("", layout=True, always_update=True)
+    clock: ClassVar[Callable[[], float]] = time.monotonic  # tests replace it
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -87,24 +118,46 @@ class StatusLine(Widget):
         self._height = 0
         self.loading_name = ""  # the scenario being loaded, until the first snapshot
         self.n_train = 1 << 62  # set by the app: a batch this large is the full batch
+        self._note_step: int | None = None  # the step shown when the note was set
+        self._note_since = 0.0
+        self._rows: dict[tuple[int, str], int] = {}  # most number lines seen at (width, scenario)
+
+    def watch_note(self, note: str) -> None:
+        self._note_step = None if self.snapshot is None else self.snapshot.progress.step
+        self._note_since = type(self).clock()
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if self.note and self._note_done(snapshot.progress.step):
+            self.note = ""
         # a layout pass costs the whole screen: only when the status changes its height
         height = len(self._lines(self.content_region.width or self.size.width))
         self.refresh(layout=height != self._height)
         self._height = height
 
+    def _note_done(self, step: int) -> bool:
+        if self._note_step is None:  # set before the first snapshot: count from this one
+            self._note_step = step
+        moved = step - self._note_step >= NOTE_STEPS
+        return moved and type(self).clock() - self._note_since >= NOTE_SECONDS
+
     def _lines(self, width: int) -> list[list[Part]]:
         if self.snapshot is None:
             return [[(f"loading {self.loading_name}…", "dim")]]
-        lines = pack(status_parts(self.snapshot, self.running, self.n_train), max(width, 1))
+        width = max(width, 1)
+        lines = pack(status_parts(self.snapshot, self.running, self.n_train), width)
+        where = (width, self.snapshot.model.scenario)
+        if where not in self._rows and len(self._rows) > 16:
+            self._rows.clear()  # resized many times: forget the old widths
+        most = self._rows[where] = max(self._rows.get(where, 0), len(lines))
+        lines += [[] for _ in range(most - len(lines))]
         diverged = self.snapshot.progress.diverged
         if diverged:
-            # its own line, reverse video: visible without colour too
-            lines.append([(f"DIVERGED: {diverged}; press - to lower lr, or z", "reverse bold")])
+            # its own lines, reverse video: visible without colour too
+            text = f"DIVERGED: {diverged}; press - to lower lr, or z"
+            lines += [[(t, "reverse bold")] for t in textwrap.wrap(text, width)]
         if self.note:
-            lines.append([(self.note, "italic")])
+            lines += [[(t, "italic")] for t in textwrap.wrap(self.note, width)]
         return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
