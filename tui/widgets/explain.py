@@ -117,6 +117,7 @@ class ExplainPanel(SnapshotPanel):
         super().__init__(name=name, id=id, classes=classes)
         self.cursor: tuple[int, int, int, str] = (0, 0, 0, "W")  # layer, row, col, kind
         self.sample = 0
+        self._short = False  # six rows or fewer: the compact wording (set by build)
 
     def follow_cursor(self, layer: int, row: int, col: int, kind: str) -> None:
         self.cursor = (layer, row, col, kind)
@@ -165,6 +166,7 @@ class ExplainPanel(SnapshotPanel):
     def build(self) -> Text:
         s = self.snapshot
         short = 0 < self.size.height < 8  # 80x24: six rows, the equations need every one
+        self._short = short
         title = "Explain"
         if s is None or s.progress.last_phase is None:
             self._set_title(title)
@@ -297,15 +299,24 @@ class ExplainPanel(SnapshotPanel):
             self._delta_out(tb, s, lay, j, n, per)
         else:
             above = s.layers[k + 1]
-            tb.line(f"δ{k + 1} = (δ{k + 2}·W{k + 2}ᵀ) * f'(z{k + 1})", EQ)
-            if above.delta is not None and lay.z is not None and lay.a is not None:
+            head = f"δ{k + 1} = (δ{k + 2}·W{k + 2}ᵀ) * f'(z{k + 1})"
+            if above.delta is None or lay.z is None or lay.a is None:
+                tb.line(head, EQ)
+            else:
                 back = float(above.delta[n] @ above.W[j])
                 _, fd = act_text(lay.activation)
                 fp = _fprime(lay.activation, float(lay.z[n, j]), float(lay.a[n, j]))
-                tb.add(f"  unit j={j}, sample {n + 1}: Σ_m δ_m·W_jm = ")
-                tb.line(terms(above.delta[n], above.W[j]) + f" = {fmt(back, 5)}")
-                tb.add(f"  f'(z_j) = {fd} = {fmt(fp, 4)};  δ_j = {fmt(back, 4)}·{fmt(fp, 4)} = ")
-                tb.line(fmt(lay.delta[n, j], 6), NUM)
+                (b_, f_), d_ = operands(lambda a, b: a * b, [back, fp], float(lay.delta[n, j]), 4)
+                if self._short:  # one line: the sum's terms give way to the ∂L/∂W lines
+                    tb.add(f"{head}: unit j={j}, sample {n + 1}: ", EQ)
+                    tb.add(f"δ_j = Σ_m δ_m·W_jm · f'(z_j) = {_par(b_)}·{_par(f_)} = ")
+                    tb.line(d_, NUM)
+                else:
+                    tb.line(head, EQ)
+                    tb.add(f"  unit j={j}, sample {n + 1}: Σ_m δ_m·W_jm = ")
+                    tb.line(terms(above.delta[n], above.W[j]) + f" = {fmt(back, 5)}")
+                    tb.add(f"  f'(z_j) = {fd} = {fmt(fp, 4)};  δ_j = {b_}·{_par(f_)} = ")
+                    tb.line(d_, NUM)
         self._grad(tb, s, lay, i, j, n)
 
     def _delta_out(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, j: int, n: int, per: str):
@@ -318,28 +329,51 @@ class ExplainPanel(SnapshotPanel):
         if out is not None and s.batch.y is not None:
             yv = s.batch.y[n]
             t = float(j == int(yv)) if np.ndim(yv) == 0 else float(np.ravel(yv)[j])
-            diff = f"({fmt(out[n, j], 5)} - {_par(fmt(t, 3))})"
+            fp = 1.0
             if s.model.loss_name == "mse" and lay.z is not None and lay.a is not None:
                 # the chain rule's f'(z) is part of the number: show it, or the sum is wrong
                 _, fd = act_text(lay.activation)
                 fp = _fprime(lay.activation, float(lay.z[n, j]), float(lay.a[n, j]))
                 val = f" = {fmt(fp, 5)}" if fd != fmt(fp, 5) else f"  ({lay.activation} output)"
                 tb.line(f"  f'(z) = {fd}{val}")
-                diff = f"{diff}·{_par(fmt(fp, 5))}"
+            size = float(s.batch.size) if per else 1.0
+            (o_, t_, f_), d_ = operands(
+                lambda o, y, f: (o - y) * f / size,
+                [float(out[n, j]), t, fp],
+                float(lay.delta[n, j]),
+            )
+            diff = f"({o_} - {_par(t_)})" + (f"·{_par(f_)}" if s.model.loss_name == "mse" else "")
             tb.add(f"  unit j={j}, sample {n + 1}: {diff}{per} = ")
-            tb.line(fmt(lay.delta[n, j], 6), NUM)
+            tb.line(d_, NUM)
 
     def _grad(self, tb: TextBuilder, s: Snapshot, lay: LayerSnap, i: int, j: int, n: int) -> None:
         k = lay.index
         if lay.dW is None or lay.db is None:
             return
         src = "x" if k == 0 else f"a{k}"
-        tb.line(f"∂L/∂W{k + 1} = {src}ᵀ·δ{k + 1}: each weight sums a_i·δ_j over the batch.", EQ)
         a_in = self._a_prev(s, k)
+        adds = ""
         if a_in is not None and lay.delta is not None:
-            a_i, d_j = _par(fmt(a_in[i], 4)), _par(fmt(lay.delta[n, j], 4))
-            tb.add(f"  W[{i},{j}]: this sample adds {a_i}·{d_j}")
-            tb.line(f" = {fmt(a_in[i] * lay.delta[n, j], 4)}")
+            (a_i, d_j), prod = operands(
+                lambda a, b: a * b,
+                [float(a_in[i]), float(lay.delta[n, j])],
+                float(a_in[i] * lay.delta[n, j]),
+                4,
+                4,
+            )
+            adds = f"{_par(a_i)}·{_par(d_j)} = {prod}"
+        if self._short:  # two lines instead of four, so 80x24 keeps them
+            tb.add(f"∂L/∂W{k + 1} = {src}ᵀ·δ{k + 1}, Σ over {s.batch.size} samples: ", EQ)
+            tb.add(f"∂L/∂W[{i},{j}] = ").line(fmt(lay.dW[i, j], 6), NUM)
+            if adds:
+                tb.add(f"  sample {n + 1} adds {adds};  ")
+            tb.add(f"∂L/∂b[{j}] = Σ δ_j = ").line(fmt(lay.db[j], 6), NUM)
+            if lay.reg_dW is not None and lay.reg_dW[i, j]:
+                tb.line(f"  + regularisation {fmt(lay.reg_dW[i, j], 5)} (added at the update)")
+            return
+        tb.line(f"∂L/∂W{k + 1} = {src}ᵀ·δ{k + 1}: each weight sums a_i·δ_j over the batch.", EQ)
+        if adds:
+            tb.line(f"  W[{i},{j}]: this sample adds {adds}")
         tb.add(f"  ∂L/∂W[{i},{j}] = Σ over {s.batch.size} samples = ").line(
             fmt(lay.dW[i, j], 6), NUM
         )

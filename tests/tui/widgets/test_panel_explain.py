@@ -209,3 +209,21 @@ async def test_momentum_says_which_weights_moved_with_their_gradient() -> None:
     assert "Every weight moved against" not in t
     assert f"{against} of the {total} weights that moved went against their gradient" in t
     assert "momentum" in t
+
+
+async def test_backward_at_80x24_keeps_the_weight_gradient() -> None:
+    """At 80x24 Explain has six rows: backward L1 lost its ∂L/∂W lines below the edge."""
+    s = snap(trained_five(30, 8))  # backward L1/3 just done
+    assert s.progress.last_unit == "backward L1/3"
+    lay = s.layers[0]
+    app = PanelApp(ExplainPanel(), s)
+    async with app.run_test(size=(80, 8)) as pilot:  # the panel at 80x24: 76x6 inside
+        app.panel.follow_cursor(0, 1, 3, "W")
+        await pilot.pause()
+        assert app.panel.size.height == 6
+        lines = shown(app.panel).splitlines()
+        text = "\n".join(lines[:6])
+        assert f"∂L/∂W[1,3] = {fmt(kept(lay.dW)[1, 3], 6)}" in text
+        assert f"∂L/∂b[3] = Σ δ_j = {fmt(kept(lay.db)[3], 6)}" in text
+        b_, f_, d_ = numbers(" ".join(lines[:2]).split("f'(z_j) =")[1])  # δ_j = b·f' = d
+        assert fmt(b_ * f_, 6) == fmt(d_, 6)
