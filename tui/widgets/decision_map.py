@@ -11,6 +11,7 @@ from rich.text import Text
 
 from engine.snapshot import DecisionMap, Snapshot
 
+from ..numbers import ELLIPSIS
 from .base import SnapshotPanel
 from .colours import CLASS_GLYPHS, CLASS_RGB
 from .lines import Lines, TextBuilder
@@ -129,17 +130,46 @@ class DecisionMapPanel(SnapshotPanel):
             tb.line("".join(row))
 
     def _legend(self, tb: TextBuilder, s: Snapshot, nc: bool) -> None:
+        """One line: each class's mark and name, then the axes' ranges; '…' where it is cut."""
         d = s.decision
         assert d is not None
         k = max(int(d.labels.max()) + 1 if len(d.labels) else 0, int(d.classes.max()) + 1)
         names = list(s.model.class_names or ())
+        pieces: list[tuple[str, Style | str | None]] = []
         for c in range(k):
             name = names[c] if c < len(names) else str(c)
             if nc:
-                tb.add(f"{LETTERS[c % 26]}/{LETTERS[c % 26].upper()} {name}  ")
+                pieces.append((f"{LETTERS[c % 26]}/{LETTERS[c % 26].upper()} {name}  ", None))
             else:
                 glyph = CLASS_GLYPHS[c % len(CLASS_GLYPHS)]
-                tb.add(glyph, Style(color=_hex(CLASS_RGB[c % len(CLASS_RGB)]), bold=True))
-                tb.add(f" {name}  ")
-        tb.add(f"x1 {d.xs[0]:.1f}‥{d.xs[-1]:.1f}  x2 {d.ys[-1]:.1f}‥{d.ys[0]:.1f}", "dim")
+                mark = Style(color=_hex(CLASS_RGB[c % len(CLASS_RGB)]), bold=True)
+                pieces += [(glyph, mark), (f" {name}  ", None)]
+        x1, x2 = AXIS_NAMES
+        ranges = f"{x1} {d.xs[0]:.1f}‥{d.xs[-1]:.1f}  {x2} {d.ys[-1]:.1f}‥{d.ys[0]:.1f}"
+        pieces.append((ranges, "dim"))
+        for text, style in fit_pieces(pieces, max(self.size.width, 1)):
+            tb.add(text, style)
         tb.add("\n")
+
+
+# The input axes' names. The snapshot carries no feature names yet (a CSV's columns would
+# name them): until it does, the inputs are x1 and x2 as in the explanations.
+AXIS_NAMES = ("x1", "x2")
+
+
+def fit_pieces(
+    pieces: list[tuple[str, Style | str | None]], width: int
+) -> list[tuple[str, Style | str | None]]:
+    """The pieces in ``width`` columns; when they do not fit, cut and ended with '…'."""
+    if sum(len(t) for t, _ in pieces) <= width:
+        return pieces
+    out: list[tuple[str, Style | str | None]] = []
+    room = width - 1  # the ellipsis' column
+    for text, style in pieces:
+        if len(text) >= room:
+            out.append((text[:room].rstrip() if room else "", style))
+            break
+        out.append((text, style))
+        room -= len(text)
+    last_style = out[-1][1] if out else None
+    return [*out, (ELLIPSIS, last_style)]

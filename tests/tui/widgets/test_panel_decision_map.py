@@ -30,3 +30,22 @@ async def test_not_2d(big_784) -> None:
     async with app.run_test(size=(50, 20)) as pilot:
         await pilot.pause()
         assert "2-D classification" in shown(app.panel)
+
+
+async def test_a_cut_legend_ends_with_an_ellipsis() -> None:
+    """The x2 range used to be cut at the panel's edge with nothing to say so."""
+    st = trained_five(30, 0)
+    for size, cut in (((60, 18), True), ((140, 40), False)):
+        for no_color in (False, True):
+            app = PanelApp(DecisionMapPanel(), None, no_color=no_color)
+            async with app.run_test(size=size) as pilot:
+                await pilot.pause()
+                p = app.panel
+                p.show(snap(st, decision=(p.size.width, 2 * (p.size.height - 1))))
+                await pilot.pause()
+                legend = shown(p).split("\n")[0]
+                assert len(legend) <= p.size.width
+                assert legend.endswith("…") == cut, legend
+                assert "x1" in legend
+                if not cut:
+                    assert "x2 " in legend and "east" in legend and "centre" in legend
