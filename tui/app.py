@@ -16,12 +16,14 @@ from textual.worker import Worker
 from scenarios.defaults import DEFAULT_SCENARIO  # numpy-free
 
 from .engine_queue import EngineQueue
-from .keys import KEYS
+from .keys import KEYS, key_label
+from .ladders import speed_faster, speed_slower
 from .messages import EngineNote, SnapshotReady
 from .pacing import Pacing
 from .screens.help import HelpScreen
 from .screens.lr_input import LrInput
 from .screens.main import PANEL_IDS, MainScreen
+from .screens.run_for import RunFor, RunForInput
 
 if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the first paint
     from engine.snapshot import Snapshot
@@ -95,10 +97,36 @@ class BackpropApp(App[int]):
         self.engine.put(command, arg)
 
     def action_toggle_run(self) -> None:
+        """Pause, or run to the schedule's end (past it: one more schedule length)."""
         if self.engine.running:
             self.engine.pause()
         else:
-            self.engine.start_run()
+            self.main.status.note = ""
+            self.engine.start_run("schedule")
+
+    def action_run_for(self) -> None:
+        snap = self.snapshot
+        step, epoch = (snap.progress.step, snap.progress.epoch) if snap else (0, 0)
+        self.push_screen(RunForInput(step, epoch), self._run_for)
+
+    def _run_for(self, value: RunFor | None) -> None:
+        if value is not None:
+            self._run_until(*value)
+
+    def action_run_epoch(self) -> None:
+        self._run_until("epoch", 0)
+
+    def _run_until(self, kind: str, n: int) -> None:
+        """A run with a typed stop condition; one in progress stops first."""
+        self.engine.pause()
+        self.main.status.note = ""
+        self.engine.start_run(kind, n)
+
+    def action_speed(self, direction: int) -> None:
+        """One rung up (faster) or down the speed ladder; a run in progress follows at once."""
+        ladder = speed_faster if direction > 0 else speed_slower
+        self.engine.speed = ladder(self.engine.speed)
+        self.main.status.speed = self.engine.speed.label
 
     def action_lr_input(self) -> None:
         current = self.snapshot.settings.lr if self.snapshot else 0.1
@@ -120,7 +148,11 @@ class BackpropApp(App[int]):
             self.action_engine("load", spec)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        session = self.session
+        if session is None:
+            self.push_screen(HelpScreen())
+        else:
+            self.push_screen(HelpScreen(session.name, session.scenario.look_for.strip()))
 
     async def action_quit(self) -> None:
         self.engine.pause()
@@ -130,7 +162,7 @@ class BackpropApp(App[int]):
         yield from super().get_system_commands(screen)
         for k in KEYS:
             if k.action and k.action != "app.quit":
-                keys = k.keys.replace("question_mark", "?")
+                keys = key_label(k.keys)
                 run = partial(self.run_action, k.action, self.main)  # bare names: the screen's
                 yield SystemCommand(f"{k.title} ({keys})", k.help, run)
 

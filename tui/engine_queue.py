@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from .ladders import MAX_SPEED, Speed
 from .messages import EngineNote, SnapshotReady
 from .panels import import_panels
-from .run_loop import RunStats, run_loop
+from .run_loop import RunStats, make_limit, run_loop
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -26,13 +28,22 @@ PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo
 RunChanged = Callable[[bool, str], None]  # (running, note): the run started or stopped
 
 
+def intro_note(session: Session) -> str:
+    """What the status line says when a scenario opens: what to watch for in it."""
+    look_for = session.scenario.look_for.strip()
+    if look_for:
+        return f"look for: {look_for}"
+    return "space: one iteration  n: one unit  r: run  ?: every key"
+
+
 class EngineQueue:
     """Only these workers touch the Stepper, each call under ``session.lock``.
 
     Commands (``Session.do``'s, plus "show" and "load") run one at a time in the order given,
     each posting a SnapshotReady (and an EngineNote if it has something to say) to ``app``.
-    ``start_run`` starts a second worker that trains in chunks and stops at the next chunk
-    boundary when paused. ``on_run`` hears when a run starts or stops, on the app's thread.
+    ``start_run`` starts a second worker that trains at ``speed`` and stops at the next chunk
+    boundary when paused (or by itself at its stop condition: run_loop.RunLimit). ``on_run``
+    hears when a run starts or stops, on the app's thread.
     """
 
     def __init__(
@@ -43,6 +54,7 @@ class EngineQueue:
         self.spec = spec  # the scenario to load when no session was given
         self.on_run = on_run
         self.running = False
+        self.speed: Speed = MAX_SPEED  # read by the run loop before each tick: changes apply live
         self.run_idle = threading.Event()  # set while no run-loop thread is inside the engine
         self.run_idle.set()
         self._run_worker: Worker[RunStats] | None = None
@@ -51,6 +63,7 @@ class EngineQueue:
         self._draining = False
         # without a session, the first command loads the scenario, after the first paint
         self._hold = session is None
+        self._greet = True  # the first snapshot of a scenario comes with its intro_note
         if session is None:
             self._commands.append(("load", spec))
 
@@ -86,6 +99,7 @@ class EngineQueue:
             note = ""
             if command == "load":
                 note = self._load(str(arg))
+                self._greet = not note
             session = self.session
             if session is None:  # the first scenario failed to load: the app exits
                 if note:
@@ -98,6 +112,8 @@ class EngineQueue:
                     except ValueError as exc:
                         note = str(exc)
                 snap = session.snapshot()
+            if self._greet and command in ("show", "load"):
+                note, self._greet = intro_note(session), False
             self.app.post_message(SnapshotReady(snap))
             if note:
                 self.app.post_message(EngineNote(note))
@@ -115,13 +131,25 @@ class EngineQueue:
             return str(exc)
         return ""
 
-    def start_run(self) -> None:
+    @property
+    def paced(self) -> bool:
+        """Whether the panels are paced now: running, but not playing one unit at a time (then
+        every panel shows every unit)."""
+        return self.running and not self.speed.units
+
+    def start_run(self, kind: str = "schedule", n: int = 0) -> None:
+        """Run until paused or a stop condition (run_loop.make_limit's ``kind``: "schedule",
+        "iterations" ``n``, "epoch")."""
         if self.running or self.session is None:
             return
         self.running = True
         self.on_run(True, "")
         self._run_worker = self.app.run_worker(
-            self._run, group="run", exclusive=True, thread=True, exit_on_error=True
+            partial(self._run, kind, n),
+            group="run",
+            exclusive=True,
+            thread=True,
+            exit_on_error=True,
         )
 
     def pause(self) -> None:
@@ -133,12 +161,26 @@ class EngineQueue:
         if was_running:
             self.on_run(False, "")
 
-    def _run(self) -> RunStats:
+    def _run(self, kind: str, n: int) -> RunStats:
         worker = get_current_worker()
         self.run_idle.clear()
-        assert self.session is not None
+        session = self.session
+        assert session is not None
         try:
-            return run_loop(self.session, lambda: worker.is_cancelled, self._post_snapshot)
+            with session.lock:
+                training = session.scenario.training
+                st = session.stepper
+                schedule = training.total_steps(st.steps_per_epoch)
+                # no scenario key names a target accuracy yet; one named so is honoured
+                target = getattr(training, "target_accuracy", None)
+                limit = make_limit(st, schedule, kind, n, target)
+            return run_loop(
+                session,
+                lambda: worker.is_cancelled,
+                self._post_snapshot,
+                speed=lambda: self.speed,
+                limit=limit,
+            )
         finally:
             self.run_idle.set()
 
@@ -146,10 +188,14 @@ class EngineQueue:
         self.app.post_message(SnapshotReady(snap))
 
     def worker_changed(self, worker: Worker[Any], state: WorkerState) -> None:
-        """The app's Worker.StateChanged: a run that ended by itself diverged."""
+        """The app's Worker.StateChanged: a run that ended by itself diverged or reached its
+        stop condition; the note says which."""
         if worker is not self._run_worker or state != WorkerState.SUCCESS:
             return
         self._run_worker = None
         self.running = False
         stats = worker.result
-        self.on_run(False, "run stopped" if stats is not None and stats.diverged else "")
+        note = ""
+        if stats is not None:
+            note = "run stopped" if stats.diverged else stats.note
+        self.on_run(False, note)

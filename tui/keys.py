@@ -18,6 +18,7 @@ class Key:
     help: str  # one line for the `?` screen
     group: str = ""  # consecutive keys sharing a group show as one footer entry
     show: bool = True  # in the footer
+    priority: bool = False  # before the focused panel's own binding of the same key
 
 
 KEYS: tuple[Key, ...] = (
@@ -70,7 +71,45 @@ KEYS: tuple[Key, ...] = (
         "app.toggle_run",
         "run",
         "Run / pause",
-        "run continuously / pause (any step key also pauses)",
+        "run to the end of the scenario's schedule (or its target accuracy), then pause;"
+        " r again runs one more schedule length; r while running pauses (so does any step key)",
+        "run",
+    ),
+    Key(
+        "g",
+        "app.run_for",
+        "for…",
+        "Run for N iterations or to the epoch's end",
+        "type a stop condition and run: 500 (iterations) or epoch (to the end of the epoch)",
+        "run",
+    ),
+    Key(
+        "e",
+        "app.run_epoch",
+        "epoch",
+        "Run to the end of the epoch",
+        "run to the end of the epoch in progress (from an epoch's start: one whole epoch)",
+        "run",
+    ),
+    Key(
+        "full_stop",
+        "app.speed(1)",
+        "faster",
+        "Run faster",
+        "run speed up: 1 2 5 10 100 1000 iterations/s, max;"
+        " below 1/s one unit at a time (1 2 4 units/s)",
+        "speed",
+        priority=True,
+    ),
+    Key(
+        "comma",
+        "app.speed(-1)",
+        "slower",
+        "Run slower",
+        "run speed down: max, 1000 100 10 5 2 1 iterations/s, then one unit at a time at"
+        " 4 2 1 units/s (every panel shows each unit: watch the passes flow through the layers)",
+        "speed",
+        priority=True,
     ),
     Key(
         "+",
@@ -152,6 +191,8 @@ GROUPS = {
     "step": Binding.Group("step"),
     "lr": Binding.Group("lr", compact=True),
     "batch": Binding.Group("batch", compact=True),
+    "run": Binding.Group("run", compact=True),
+    "speed": Binding.Group("speed", compact=True),
 }
 
 
@@ -169,6 +210,7 @@ def bindings() -> list[BindingType]:
                 show=k.show,
                 group=GROUPS.get(k.group),
                 tooltip=k.help,
+                priority=k.priority,
             )
         )
     for i in range(1, 7):
@@ -178,5 +220,5 @@ def bindings() -> list[BindingType]:
 
 def key_label(keys: str) -> str:
     """How a key is written in the help screen."""
-    names = {"question_mark": "?", "space": "space", "shift+tab": "shift+tab"}
+    names = {"question_mark": "?", "full_stop": ".", "comma": ","}
     return " ".join(names.get(k, k) for k in keys.split(","))

@@ -1,8 +1,9 @@
-"""The learning-rate 1-2-5 ladder and the power-of-two batch-size ladder behind + - ] [."""
+"""The ladders behind the keys: learning rate (+ -), batch size (] [) and run speed (. ,)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 LR_MAX = 10.0
 LR_LADDER: tuple[float, ...] = tuple(
@@ -76,3 +77,41 @@ def batch_down(size: int | None, n: int) -> int | None:
 
 def format_batch(size: int | None, n: int) -> str:
     return "batch full" if size is None or size >= n else f"batch {size}"
+
+
+@dataclass(frozen=True)
+class Speed:
+    """A run's pace: ``rate`` iterations (or, with ``units``, single units) per second;
+    ``rate`` None runs as fast as the machine allows."""
+
+    rate: float | None
+    units: bool = False
+
+    @property
+    def label(self) -> str:
+        """As the status line says it: max, 10/s, 2 units/s."""
+        if self.rate is None:
+            return "max"
+        n = f"{self.rate:g}"
+        if self.units:
+            return f"{n} unit/s" if self.rate == 1 else f"{n} units/s"
+        return f"{n}/s"
+
+
+MAX_SPEED = Speed(None)
+# fastest first: `.` moves left (faster), `,` right (slower); below 1 iteration/s one unit at a time
+SPEEDS: tuple[Speed, ...] = (
+    MAX_SPEED,
+    *(Speed(r) for r in (1000, 100, 10, 5, 2, 1)),
+    *(Speed(r, units=True) for r in (4, 2, 1)),
+)
+
+
+def speed_faster(speed: Speed) -> Speed:
+    i = SPEEDS.index(speed) if speed in SPEEDS else 0
+    return SPEEDS[max(0, i - 1)]
+
+
+def speed_slower(speed: Speed) -> Speed:
+    i = SPEEDS.index(speed) if speed in SPEEDS else 0
+    return SPEEDS[min(len(SPEEDS) - 1, i + 1)]

@@ -40,8 +40,13 @@ def help_table() -> Table:
     return table
 
 
-def help_text() -> Group:
-    return Group(INTRO, "", help_table(), "", "escape, ? or q closes this help.")
+def help_text(scenario: str = "", look_for: str = "") -> Group:
+    """The intro, what to look for in ``scenario`` (its ``look_for`` line), every key."""
+    parts: list[str | Table] = [INTRO, ""]
+    if look_for:
+        parts += [f"What to look for in {scenario}: {look_for}", ""]
+    parts += [help_table(), "", "escape, ? or q closes this help."]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -53,10 +58,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("down", "scroll('down')", show=False),
     ]
 
+    def __init__(self, scenario: str = "", look_for: str = "") -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.look_for = look_for
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "backprop-tui keys"
-            yield Static(help_text(), id="help-text")
+            yield Static(help_text(self.scenario, self.look_for), id="help-text")
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#help-body", VerticalScroll)

@@ -79,6 +79,7 @@ class MainScreen(Screen[None]):
         return bool(self.query("#panels > *"))
 
     def on_mount(self) -> None:
+        self.status.speed = self.engine.speed.label
         if self.engine.session is None:
             self.status.loading_name = self.engine.spec
             # paint the frame first: numpy, plotext and the data load in the worker after it
@@ -123,7 +124,7 @@ class MainScreen(Screen[None]):
         self.status.n_train = session.n_train
         self.status.show(snap)
         hidden = [pid for pid in PANEL_IDS if not self.panel(pid).display]
-        for pid in self.pacing.due(self.engine.running, hidden):
+        for pid in self.pacing.due(self.engine.paced, hidden):
             self.panel(pid).show(snap)
         self._update_map_size()
         self._update_tabs()
@@ -162,15 +163,18 @@ class MainScreen(Screen[None]):
         for i, pid in enumerate(PANEL_IDS):
             self.panel(pid).set_class(i == index, "-current")
         if self.app.screen is self:
-            self.panel(PANEL_IDS[index]).focus()
+            # at once, not Widget.focus's call_later: keys that came with the switch (`2 j j j`
+            # in one read, common over SSH) are already queued and go to the focused widget
+            self.set_focus(self.panel(PANEL_IDS[index]))
         self._update_tabs()
 
     def _update_tabs(self) -> None:
         parts: list[tuple[str, str]] = []
-        for i in self.visible_panels():
+        visible = self.visible_panels()
+        for i in visible:
             title = PANELS[i][1].split()[-1].capitalize()  # "Decision map" -> "Map": fits 80
             parts.append((f" {i + 1} {title} ", "reverse" if i == self.current_panel else ""))
-        parts.append(("  tab or 1-6", "dim"))
+        parts.append((f"  tab or 1-{visible[-1] + 1}", "dim"))  # the map is the last panel
         key = tuple(parts)
         if key != self._tabs_key:  # Static.update costs a layout pass of the whole screen
             self._tabs_key = key
