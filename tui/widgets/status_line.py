@@ -109,6 +109,7 @@ class StatusLine(Widget):
     """
 
     running: reactive[bool] = reactive(False, layout=True)
+    speed: reactive[str] = reactive("", layout=True)  # set by the app: "max", "10/s", "2 units/s"
     note: reactive[str] = reactive("", layout=True, always_update=True)
     clock: ClassVar[Callable[[], float]] = time.monotonic  # tests replace it
 
@@ -145,7 +146,10 @@ class StatusLine(Widget):
         if self.snapshot is None:
             return [[(f"loading {self.loading_name}…", "dim")]]
         width = max(width, 1)
-        lines = pack(status_parts(self.snapshot, self.running, self.n_train), width)
+        parts = status_parts(self.snapshot, self.running, self.n_train)
+        if self.speed:  # before the run state; its room is the longest label's ("2 units/s")
+            parts.insert(len(parts) - 1, (f"speed {self.speed}".ljust(15), ""))
+        lines = pack(parts, width)
         where = (width, self.snapshot.model.scenario)
         if where not in self._rows and len(self._rows) > 16:
             self._rows.clear()  # resized many times: forget the old widths
