@@ -480,7 +480,7 @@ class Stepper:
             if self._streak >= EXPLODE_STEPS:
                 self.diverged = Divergence.exploded(self.step, self.initial_loss)
                 self._rewind = tripped = True
-        else:
+        elif self._above or self._rewind:  # (tested first: the loop's common case writes nothing)
             self._above = self._streak = 0
             self._rewind = False
         s = self._start_state
