@@ -423,7 +423,8 @@ class ExplainPanel(SnapshotPanel):
             self._reg(tb, gv, reg)
             (o_, lr_, g_), n_ = operands(lambda o, lr_, g_: o - lr_ * g_, [old, lr, gv], new, 6)
             tb.add(f"  {name}: {o_} - {lr_}·{_par(g_)} = ").line(n_, NUM)
-        tb.line(_moved(s, up.optimizer, bool(up.momentum)), NOTE)
+        moved = _moved(s, up.optimizer, bool(up.momentum))
+        tb.line(moved + ("" if self._short else " The next iteration starts with sample."), NOTE)
 
     def _reg(self, tb: TextBuilder, gv: float, reg: float | None) -> None:
         """The gradient used when l1/l2 is on: the data's and the regularisation's, both at the
@@ -451,9 +452,13 @@ class ExplainPanel(SnapshotPanel):
         if m is None or v is None or b1 is None or b2 is None or eps is None or t is None:
             tb.line(f"adam: {name} moved by Δw = {fmt(du, 6)} (moments not kept)", EQ)
             return
-        tb.line("adam: m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²", EQ)
-        tb.line("  Δw = -lr·m̂ / (√v̂ + ε),  m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)", EQ)
-        self._reg(tb, gv, None if is_b else at(lay.reg_dW))
+        if self._short:  # six rows: the moments' update rule gives way to their values
+            tb.line("adam: Δw = -lr·m̂ / (√v̂ + ε),  m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)", EQ)
+        else:
+            tb.line("adam: m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²", EQ)
+            tb.line("  Δw = -lr·m̂ / (√v̂ + ε),  m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)", EQ)
+        if not self._short:  # six rows: g itself is on the next line
+            self._reg(tb, gv, None if is_b else at(lay.reg_dW))
         tb.line(
             f"  {name}, t = {t}: g = {fmt(gv, 5)}, m = {fmt(m, 5)}, v = {fmt(v, 5)};"
             f"  1-β1ᵗ = {fmt(b1, 5)}, 1-β2ᵗ = {fmt(b2, 5)}"
@@ -479,11 +484,10 @@ def _moved(s: Snapshot, optimizer: str, momentum: bool) -> str:
             moving = (u != 0) & (g != 0)
             total += int(moving.sum())
             against += int((moving & (np.sign(u) == -np.sign(g))).sum())
-    nxt = " The next iteration starts with sample."
     if total == 0:
-        return "No weight moved (every gradient was 0)." + nxt
+        return "No weight moved (every gradient was 0)."
     if against == total:
-        return "Every weight moved against its gradient." + nxt
+        return "Every weight moved against its gradient."
     why = (
         "the momentum term α·Δw_prev outweighed -lr·g"
         if momentum
@@ -491,5 +495,5 @@ def _moved(s: Snapshot, optimizer: str, momentum: bool) -> str:
     )
     return (
         f"{against} of the {total} weights that moved went against their gradient, the others "
-        f"with it: {why}." + nxt
+        f"with it: {why}."
     )

@@ -6,7 +6,7 @@ import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.numbers import ellipsize, fit_number, fixed, fmt, fmt_fit, neg_log, percent, sci
@@ -34,6 +34,7 @@ def test_the_issues_cut_values_fail_the_check() -> None:
     assert correctly_rounded("0.266", 0.26585)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(FINITE, st.integers(1, 10))
 def test_fmt_is_correctly_rounded(v: float, digits: int) -> None:
     s = fmt(v, digits)
@@ -42,6 +43,7 @@ def test_fmt_is_correctly_rounded(v: float, digits: int) -> None:
     assert len(mantissa) <= digits
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(FINITE, st.integers(1, 14), st.integers(1, 10))
 def test_fmt_fit_fits_and_is_correctly_rounded(v: float, room: int, digits: int) -> None:
     s = fmt_fit(v, room, digits)
@@ -55,6 +57,7 @@ def test_fmt_fit_drops_digits_instead_of_cutting() -> None:
     assert fmt_fit(0.26585, 20) == "0.26585"
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(FINITE, st.integers(1, 8))
 def test_fit_number_is_correctly_rounded(v: float, width: int) -> None:
     s = fit_number(v, width)
@@ -63,16 +66,19 @@ def test_fit_number_is_correctly_rounded(v: float, width: int) -> None:
         assert correctly_rounded(s, v)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(FINITE, st.integers(0, 6))
 def test_fixed_is_correctly_rounded(v: float, decimals: int) -> None:
     assert correctly_rounded(fixed(v, decimals), v)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(FINITE)
 def test_sci_is_correctly_rounded(v: float) -> None:
     assert correctly_rounded(sci(v), v)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(st.floats(min_value=-2, max_value=2, allow_nan=False))
 def test_percent_is_correctly_rounded(v: float) -> None:
     s = percent(v)
@@ -95,6 +101,7 @@ def test_ellipsize_marks_a_cut() -> None:
     assert ellipsize("x", 0) == ""
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(st.floats(min_value=1e-300, max_value=1.0, exclude_max=True))
 def test_neg_log_reads_true(p: float) -> None:
     """'-log {arg} = {value}': -log of the printed argument rounds to the printed value."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.tui.widgets.test_numbers import correctly_rounded
@@ -43,6 +43,7 @@ def cursor(draw: st.DrawFn) -> CursorValues:
     )
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(cursor(), st.integers(20, 90))
 def test_cursor_lines_print_correctly_rounded_values(cv: CursorValues, width: int) -> None:
     lines = plain(info_lines(cv, width))
@@ -59,6 +60,7 @@ def test_cursor_lines_print_correctly_rounded_values(cv: CursorValues, width: in
         check(rf"(?:before: |was ){NUM}\)", upd, cv.val - cv.u)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a property
 @given(cursor(), st.integers(20, 90))
 def test_cursor_line_prints_correctly_rounded_values(cv: CursorValues, width: int) -> None:
     (line,) = plain(info_line(cv, width))
