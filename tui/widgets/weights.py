@@ -16,6 +16,7 @@ from tui.messages import CursorMoved
 from ..numbers import ellipsize, fmt, fmt_exact, fmt_fit
 from .base import SnapshotPanel
 from .colours import levels
+from .fit import mark_cuts
 from .heatmap import block_edges, block_of, block_reduce, heat_row, robust_scale
 from .lines import Lines, TextBuilder
 
@@ -233,7 +234,7 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
                 tb.add("\n")
             for text, style in pieces:
                 tb.add(text, style)
-        return tb.build()
+        return mark_cuts(tb.build(), self.size.width)
 
     def _strip_in_title(self, s: Snapshot | None) -> None:
         """The layer strip in the border title when the body has no row to spare for it."""
