@@ -73,6 +73,7 @@ class Model:
     optimizer: str
     task: str  # "classification" or "regression"
     class_names: tuple[str, ...] | None
+    feature_names: tuple[str, ...] | None  # one per input (a CSV's columns), None: x1, x2, ...
     threshold: float  # one output unit's class boundary (class 1 above it)
 
 
@@ -216,6 +217,7 @@ def take_snapshot(
     spark_len: int = 60,
     decision_size: tuple[int, int] | None = None,
     class_names: tuple[str, ...] | None = None,
+    feature_names: tuple[str, ...] | None = None,
 ) -> Snapshot:
     """Copy what the panels show; ``rows`` limits per-sample arrays, ``plot_points`` the curves."""
     st = stepper
@@ -284,6 +286,7 @@ def take_snapshot(
         optimizer=st.opt.name,
         task=st.task,
         class_names=class_names,
+        feature_names=feature_names,
         threshold=net.threshold,
     )
     progress = Progress(

@@ -109,6 +109,11 @@ class Session:
 
     def snapshot(self, refresh_map: bool = True) -> Snapshot:
         """A frozen copy for the panels; the decision map may be the last one computed."""
-        snap = take_snapshot(self.stepper, scenario=self.name, class_names=self.class_names)
+        snap = take_snapshot(
+            self.stepper,
+            scenario=self.name,
+            class_names=self.class_names,
+            feature_names=self.built.feature_names,
+        )
         dec = self.current_map(refresh_map)
         return dataclasses.replace(snap, decision=dec) if dec is not None else snap

@@ -214,3 +214,14 @@ def test_the_status_loss_is_the_last_finished_step_s_even_mid_iteration(session:
     assert snap.curves.eval_step == 2
     whole = st.net.loss(st.X, st.y) + st.opt.reg_loss(st.net)
     assert snap.curves.last_eval["train_loss"] == whole
+
+
+def test_a_csv_names_the_snapshot_features(tmp_path) -> None:
+    from scenarios import build, scenario_from_data
+
+    rows = ["petal,sepal,kind"] + [f"{i % 7},{(i * 3) % 5},{'ab'[i % 2]}" for i in range(40)]
+    path = tmp_path / "flowers.csv"
+    path.write_text("\n".join(rows) + "\n")
+    scn = scenario_from_data(path, "kind")
+    snap = Session(scn, build(scn)).snapshot()
+    assert snap.model.feature_names == ("petal", "sepal")

@@ -144,7 +144,7 @@ class DecisionMapPanel(SnapshotPanel):
                 glyph = CLASS_GLYPHS[c % len(CLASS_GLYPHS)]
                 mark = Style(color=_hex(CLASS_RGB[c % len(CLASS_RGB)]), bold=True)
                 pieces += [(glyph, mark), (f" {name}  ", None)]
-        x1, x2 = AXIS_NAMES
+        x1, x2 = (s.model.feature_names or AXIS_NAMES)[:2]
         ranges = f"{x1} {d.xs[0]:.1f}‥{d.xs[-1]:.1f}  {x2} {d.ys[-1]:.1f}‥{d.ys[0]:.1f}"
         pieces.append((ranges, "dim"))
         for text, style in fit_pieces(pieces, max(self.size.width, 1)):
@@ -152,8 +152,7 @@ class DecisionMapPanel(SnapshotPanel):
         tb.add("\n")
 
 
-# The input axes' names. The snapshot carries no feature names yet (a CSV's columns would
-# name them): until it does, the inputs are x1 and x2 as in the explanations.
+# The input axes' names when the data has none (a CSV's columns name them), as in Explain.
 AXIS_NAMES = ("x1", "x2")
 
 

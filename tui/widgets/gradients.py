@@ -35,7 +35,8 @@ def sci(v: float | None) -> str:
 
 
 def flags(s: Snapshot) -> list[str]:
-    """Per layer: "↓v" (vanishing), "↑x" (exploding), "!!" (not finite) or ""."""
+    """Per layer: "!!" (not finite), "†d" (every ReLU dead on the training set), "↑x"
+    (exploding), "↓v" (vanishing) or ""."""
     refs: list[float | None] = []
     for lay in s.layers:
         last = float(lay.grad_norm_history[-1]) if len(lay.grad_norm_history) else None
@@ -55,6 +56,8 @@ def flags(s: Snapshot) -> list[str]:
             out.append("")
         elif not math.isfinite(ref):
             out.append("!!")
+        elif lay.dead_fraction == 1.0:
+            out.append("†d")  # no gradient can reach below it: it will never learn again
         elif lr * ref > max(float(np.linalg.norm(lay.W)), 1e-12):
             out.append("↑x")
         elif top > 0 and ref < VANISH_RATIO * top and not settled:
@@ -140,6 +143,7 @@ class GradientsPanel(SnapshotPanel):
                 "↓v": "↓v vanishing: ‖g‖ < 1e-3 of the largest layer's",
                 "↑x": "↑x exploding: lr·‖g‖ > ‖W‖",
                 "!!": "!! not finite",
+                "†d": "†d every ReLU dead on the training set",
             }
             tb.line("; ".join(said[f] for f in dict.fromkeys(m for m in marks if m)), "dim")
             used += 1

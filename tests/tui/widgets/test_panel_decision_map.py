@@ -49,3 +49,22 @@ async def test_a_cut_legend_ends_with_an_ellipsis() -> None:
                 assert "x1" in legend
                 if not cut:
                     assert "x2 " in legend and "east" in legend and "centre" in legend
+
+
+async def test_axes_are_named_after_the_data_features() -> None:
+    """A CSV's columns name the map's axes (they were always x1 and x2)."""
+    import dataclasses
+
+    st = trained_five(10, 0)
+    app = PanelApp(DecisionMapPanel(), None)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        p = app.panel
+        s = snap(st, decision=(p.size.width, 2 * (p.size.height - 1)))
+        named = dataclasses.replace(
+            s, model=dataclasses.replace(s.model, feature_names=("petal", "sepal"))
+        )
+        p.show(named)
+        await pilot.pause()
+        text = shown(p)
+        assert "petal " in text and "sepal " in text and "x1 " not in text

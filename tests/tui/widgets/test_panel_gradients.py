@@ -91,3 +91,21 @@ async def test_a_cut_title_ends_in_an_ellipsis(big_784: Snapshot) -> None:
         for line in shown(app.panel).splitlines():
             assert len(line.rstrip()) <= 30
             assert "(blocks" not in line or "(blocks)" in line
+
+
+async def test_a_layer_whose_relus_are_all_dead_is_flagged() -> None:
+    from engine.snapshot import take_snapshot
+    from tests.tui.widgets.apps.panel_app import five_stepper
+
+    st = five_stepper()
+    st.net.layers[0].b[...] = -1e3  # no training input can switch a first-layer ReLU on
+    st.evaluate()
+    st.step_iteration()
+    s = take_snapshot(st)
+    assert s.layers[0].dead_fraction == 1.0
+    assert flags(s)[0] == "†d" and flags(s)[-1] != "†d"  # the output layer has no ReLUs
+    app = PanelApp(GradientsPanel(), s)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        text = shown(app.panel)
+        assert "†d every ReLU dead on the training set" in text
