@@ -214,10 +214,10 @@ def _finish(
     msgs = sys.stderr if as_json else out
     code = 0
     if st.diverged is not None:
-        print(
-            f"{scn.name}: {st.diverged}; stopped, keeping the last finite state (step {st.step:,})",
-            file=msgs,
-        )
+        # the explosion rule keeps every committed step (finite, but past the limit); a
+        # non-finite one rejects the iteration that broke
+        kept = "the state" if st.diverged.limit is not None else "the last finite state"
+        print(f"{scn.name}: {st.diverged}; stopped, keeping {kept} (step {st.step:,})", file=msgs)
     if interrupted:
         print(f"{scn.name}: interrupted at step {st.step:,}", file=msgs)
         code = EXIT_INTERRUPTED
