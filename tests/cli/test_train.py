@@ -102,7 +102,8 @@ def test_log_and_save(tmp_path, capsys):
 
 def test_divergence_stops_saves_last_finite_state_exit_0(tmp_path, capsys):
     ckpt = tmp_path / "d.npz"
-    args = ["train", "sine", "--lr", "1e6", "--steps", "500", "--save", str(ckpt), "--json"]
+    # 1e100: the numbers overflow before the explosion rule's 20 steps (1e6 now explodes first)
+    args = ["train", "sine", "--lr", "1e100", "--steps", "500", "--save", str(ckpt), "--json"]
     assert main(args) == 0
     cap = capsys.readouterr()
     res = json.loads(cap.out.strip().splitlines()[-1])
@@ -123,3 +124,11 @@ def test_an_exploding_loss_is_a_divergence(capsys):
     assert main(["train", "sine", "--lr", "1e100", "--steps", "300", "--json"]) == 0
     res = last_json(capsys)
     assert res["diverged_at"] == res["steps"] + 1  # a non-finite loss: the rejected iteration
+
+
+def test_an_exploding_run_says_it_keeps_the_state_it_stopped_at(capsys):
+    assert main(["train", "five-classes", "--lr", "1000", "--steps", "300", "--json"]) == 0
+    cap = capsys.readouterr()
+    res = json.loads(cap.out.strip().splitlines()[-1])
+    assert res["diverged"] is True and res["diverged_at"] == res["steps"] < 300
+    assert "10 x the initial loss" in cap.err and "keeping the state (step" in cap.err
