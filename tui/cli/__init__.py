@@ -24,7 +24,7 @@ def make_parser() -> argparse.ArgumentParser:
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck}")
+    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
 
@@ -34,6 +34,9 @@ def make_parser() -> argparse.ArgumentParser:
     add_gradcheck_arguments(
         sub.add_parser("gradcheck", help="check backprop against finite differences, with costs")
     )
+    from .serve import add_arguments as add_serve_arguments
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app to a browser (textual-serve)"))
     return p
 
 
@@ -126,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .gradcheck import run_gradcheck
 
             return run_gradcheck(args)
+        if args.command == "serve":
+            from .serve import run_serve
+
+            return run_serve(args)
         if args.app_data or args.app_target:
             return open_app_on_data(args.scenario, args.app_data, args.app_target)
         return open_app(args.scenario)
