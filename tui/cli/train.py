@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
 import signal
 import sys
 import threading
@@ -18,7 +17,7 @@ from typing import IO, Any, TextIO
 import numpy as np
 
 from engine import Stepper, save_checkpoint
-from engine.atomicfile import atomic_open
+from engine.atomicfile import TargetError, atomic_open, check_target
 from scenarios import Built, Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
@@ -27,6 +26,8 @@ from .errors import fail
 from .progress import Progress, number, share
 
 EXIT_INTERRUPTED = 130
+# Signals that stop a run like Ctrl-C: finish the step, write the log and checkpoint, exit 128+N.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How many steps one fast-path call runs between progress redraws, at most; the real chunk
 # adapts to about REDRAW seconds so a slow network still redraws and a fast one pays nothing.
 MAX_CHUNK = 100_000
@@ -60,18 +61,18 @@ def apply_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def _check_output(key: str, path: str | None) -> Path | None:
-    """Fail before training, not after it, when an output file could not be written."""
+    """The real file to write (symlinks followed); fail before training, not after it.
+
+    A device node, a FIFO, a directory, a /proc or /sys path, a name too long for its folder or a
+    missing or read-only folder would otherwise be found only when the run is over.
+    """
     if path is None:
         return None
-    p = Path(path)
-    if p.is_dir():
-        raise ScenarioError(CMDLINE, key, f"found {path!r}, a directory", "a file path")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise ScenarioError(CMDLINE, key, f"found {path!r}: no folder {str(parent)!r}", "")
-    if not os.access(parent, os.W_OK):
-        raise ScenarioError(CMDLINE, key, f"found {path!r}: folder not writable", "")
-    return p
+    try:
+        check_target(path)  # atomic_open follows a symlink the same way when it writes
+    except TargetError as exc:
+        raise ScenarioError(CMDLINE, key, f"found {path!r}: {exc}", "a regular file path") from None
+    return Path(path)
 
 
 def _clean(x: float | None) -> float | None:
@@ -92,6 +93,11 @@ class JsonlLog:
 
     def close(self) -> None:
         self._open.close()  # flush, fsync, rename over the target
+
+    def abort(self) -> None:
+        """Remove the temporary file: the run failed, the old target stays as it was."""
+        exc = RuntimeError("aborted")
+        self._open.__exit__(type(exc), exc, None)
 
 
 def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -116,8 +122,42 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except (ValueError, MemoryError) as exc:  # the engine's own checks, as a last line of defence
         return fail(f"{args.scenario or args.data}: {exc}")
     # A diverging run overflows on purpose; the stepper reports it, numpy need not warn.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        return _loop(scn, built, target, save, log_path, args.json, out)
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
+        StopFlag() as stop,
+    ):
+        return _loop(scn, built, target, save, log_path, args.json, out, stop)
+
+
+class StopFlag:
+    """Ctrl-C, SIGTERM and SIGHUP set a flag that the stepper polls between iterations.
+
+    An interrupt can then never land halfway through an update (leaving the weights and the step
+    counter out of step) nor halfway through writing the log or the checkpoint: the handlers stay
+    in place until the files are written, and a second signal changes nothing. ``signum`` is the
+    first signal received, None while the run goes on.
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def set(self, signum: int) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self.event.set()
+
+    def __enter__(self) -> StopFlag:
+        if threading.current_thread() is threading.main_thread():  # signal() works only there
+            for sig in STOP_SIGNALS:
+                self._old[sig] = signal.signal(sig, lambda signum, _frame: self.set(signum))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        self._old.clear()
 
 
 def _loop(
@@ -128,6 +168,7 @@ def _loop(
     log_path: Path | None,
     as_json: bool,
     out: TextIO,
+    stop: StopFlag,
 ) -> int:
     st = built.stepper
     t = scn.training
@@ -138,22 +179,15 @@ def _loop(
     log = JsonlLog(log_path) if log_path else None
     seconds = 0.0  # wall time of the loop: fast-path runs plus evaluation, logging, progress
     ev: dict[str, float | None] = {}
-    reached = interrupted = False
+    reached = False
     chunk = 50
-    # Ctrl-C sets a flag that the stepper polls between iterations, so an interrupt can never
-    # land halfway through an update and leave the weights and the step counter out of step.
-    stop = threading.Event()
-    old_handler = None
-    if threading.current_thread() is threading.main_thread():
-        old_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
     t0 = time.perf_counter()
     try:
         while st.step < total:
             to_eval = t.eval_every - st.step % t.eval_every
             n = min(chunk, to_eval, total - st.step)
-            res = st.run(n, should_stop=stop.is_set)
-            if stop.is_set():
-                interrupted = True
+            res = st.run(n, should_stop=stop.event.is_set)
+            if stop.event.is_set():
                 break
             seconds = time.perf_counter() - t0
             if res.seconds > 0:  # aim for one redraw per chunk
@@ -171,17 +205,23 @@ def _loop(
             progress.update(st.step, st.epoch, ev, rate, evaluated)
             if reached:
                 break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if old_handler is not None:
-            signal.signal(signal.SIGINT, old_handler)
+    except KeyboardInterrupt:  # no handler outside the main thread: Python's own Ctrl-C
+        stop.set(signal.SIGINT)
+    except BaseException:
+        if log is not None:
+            log.abort()  # no temp file survives a crash
+        raise
     seconds = time.perf_counter() - t0
-    progress.close()
-    final = st.evaluate()
-    if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
-        log.write(log_record(st, final, seconds))
-    return _finish(scn, st, final, seconds, reached, interrupted, save, log, as_json, out)
+    try:
+        progress.close()
+        final = st.evaluate()
+        if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
+            log.write(log_record(st, final, seconds))
+    except BaseException:
+        if log is not None:
+            log.abort()
+        raise
+    return _finish(scn, st, final, seconds, reached, stop.signum, save, log, as_json, out)
 
 
 def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict[str, Any]:
@@ -205,7 +245,7 @@ def _finish(
     final: dict[str, float | None],
     seconds: float,
     reached: bool,
-    interrupted: bool,
+    signum: int | None,
     save: Path | None,
     log: JsonlLog | None,
     as_json: bool,
@@ -218,9 +258,13 @@ def _finish(
         # non-finite one rejects the iteration that broke
         kept = "the state" if st.diverged.limit is not None else "the last finite state"
         print(f"{scn.name}: {st.diverged}; stopped, keeping {kept} (step {st.step:,})", file=msgs)
-    if interrupted:
+    if signum == signal.SIGINT:
         print(f"{scn.name}: interrupted at step {st.step:,}", file=msgs)
         code = EXIT_INTERRUPTED
+    elif signum is not None:
+        name = signal.Signals(signum).name
+        print(f"{scn.name}: stopped by {name} at step {st.step:,}", file=msgs)
+        code = 128 + signum  # the shell's convention: 143 for SIGTERM, 129 for SIGHUP
     try:
         if log is not None:
             log.close()
@@ -234,6 +278,8 @@ def _finish(
             save_checkpoint(save, st, meta)
     except OSError as exc:
         return fail(f"{CMDLINE}: cannot write {exc.filename or save}: {exc.strerror}")
+    except TargetError as exc:  # the target was replaced by a FIFO or a device during the run
+        return fail(f"{CMDLINE}: cannot write: {exc}")
     summary = {
         "scenario": scn.name,
         "seed": scn.training.seed,
