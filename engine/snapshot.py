@@ -122,7 +122,8 @@ class Batch:
 
 @dataclass(frozen=True)
 class Curves:
-    """The training history as plotted: the train loss downsampled, evaluations in full."""
+    """The training history as plotted: the train loss downsampled, evaluations in full (both
+    the whole run: its past as min/max buckets once long, see History)."""
 
     loss_x: Array  # steps of the downsampled train loss curve
     loss_y: Array
@@ -264,7 +265,8 @@ def take_snapshot(
                 dead_fraction=st.dead_fraction[i] if i < len(st.dead_fraction) else None,
             )
         )
-    lx, ly = downsample(hist.train_loss, plot_points)
+    cx, cy = hist.loss_curve()  # the whole run, bounded however long it ran
+    lx, ly = downsample(cy, plot_points, cx)
     last = st.last_unit
     dec = None
     if decision_size is not None:
@@ -320,13 +322,14 @@ def take_snapshot(
         loss=it.loss,
         reg_loss=it.reg_loss,
     )
+    ev_steps, ev = hist.eval_curves()
     curves = Curves(
         loss_x=lx + 1,
         loss_y=ly,
-        eval_steps=hist.eval_steps.copy(),
-        test_loss=hist.test_loss.copy(),
-        test_accuracy=hist.test_accuracy.copy(),
-        train_accuracy=hist.eval_train_accuracy.copy(),
+        eval_steps=ev_steps,
+        test_loss=np.ascontiguousarray(ev[:, 2]),
+        test_accuracy=np.ascontiguousarray(ev[:, 3]),
+        train_accuracy=np.ascontiguousarray(ev[:, 1]),
         last_eval=dict(st.last_eval),
         eval_step=st.last_eval_step,
     )

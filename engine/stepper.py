@@ -83,12 +83,13 @@ class Stepper:
         self.step = 0
         # changes whenever anything a snapshot shows changes: the one cache key for the UI
         self.version = next(_VERSIONS)
-        self.history = History(net.n_layers)
         self.pending: dict[str, object] = {}
         self.diverged: Divergence | None = None
         state_bytes = net.params.nbytes * (1 + len(optimizer.state()))
         self._undo = UndoRing(self.undo_depth, state_bytes)
         self.undo_depth = self._undo.depth
+        # sized by the undo depth: an undo must only cut the rows the history keeps in full
+        self.history = History(net.n_layers, undo_depth=self.undo_depth)
         self._eval_due = self.eval_every
         self._units = self._make_units(net.n_layers)
         self._units_done = 0  # of the current iteration; len(units) means complete
@@ -322,7 +323,7 @@ class Stepper:
         self.opt.load_state(self.initial_opt_state)
         self.batcher.load_state(self.initial_batcher)
         self.step = 0
-        self.history = History(self.net.n_layers)
+        self.history = History(self.net.n_layers, undo_depth=self.undo_depth)
         self._undo.clear()
         self._eval_due = self.eval_every
         self._units_done = 0
