@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .csvdata import check_target, read_rows
+from .files import regular_size
 from .loader import parse
 from .schema import Scenario, ScenarioError
 
@@ -51,8 +52,8 @@ def scenario_from_data(
     where = str(p)
     if p.is_dir():
         raise ScenarioError(where, file_key, "is a directory", "a .csv file")
-    if not p.is_file():
-        raise ScenarioError(where, file_key, "no such file", "an existing .csv file")
+    # by type before anything is read: a FIFO would block, /dev/zero never end
+    regular_size(p, where, file_key, "a .csv file", missing="an existing .csv file")
     if p.suffix.lower() != ".csv":
         allowed = "a .csv file with a header row"
         if p.suffix.lower() == ".npz":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import math
 import os
 import tomllib
 import zipfile
@@ -19,7 +21,8 @@ from engine.network import DTYPES
 
 from .datasets import GENERATORS
 from .defaults import BUNDLED_DIR, DEFAULT_SCENARIO
-from .schema import DataSpec, NetworkSpec, Scenario, ScenarioError, TrainingSpec
+from .files import read_bytes, regular_size
+from .schema import DataSpec, NetworkSpec, Scenario, ScenarioError, TrainingSpec, printable
 from .validate import TomlTable, check_batch_size, check_memory, show, suggest
 
 MAX_FILE_BYTES = 1024 * 1024  # a scenario is a few hundred bytes; anything huge is a mistake
@@ -106,10 +109,18 @@ def _checkpoint_meta(path: Path) -> dict[str, Any] | None:
         with zipfile.ZipFile(path) as z:
             if "meta.npy" not in z.namelist():
                 return None
-            with z.open("meta.npy") as f:
+            info = z.getinfo("meta.npy")
+            with z.open(info) as f:
+                # the header's size, checked before read_array allocates what it claims
+                if np.lib.format.read_magic(f) != (1, 0):
+                    return None
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            if math.prod(shape) * dtype.itemsize > min(info.file_size, MAX_FILE_BYTES):
+                return None
+            with z.open(info) as f:
                 arr = np.lib.format.read_array(f, allow_pickle=False)
         meta = json.loads(str(arr))
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, RecursionError, SyntaxError):
         return None
     if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
         return None
@@ -135,9 +146,9 @@ def checkpoint_scenario(path: Path) -> str | None:
 def read_text(path: Path) -> str:
     """The file's text, or a one-line error for missing, directory, empty, binary or huge."""
     where = str(path)
-    if path.is_dir():
-        raise ScenarioError(where, "", "is a directory", "a scenario .toml file")
-    if path.suffix.lower() == ".npz" and path.is_file() and is_checkpoint(path):
+    # by type and size first: a FIFO or /dev/zero is never opened, not even to look for a zip
+    regular_size(path, where, "", "a scenario .toml file", missing="an existing .toml file")
+    if path.suffix.lower() == ".npz" and is_checkpoint(path):
         # `train --save` wrote it: a trained state, not a problem to train; nothing opens one yet
         name = checkpoint_scenario(path)
         raise ScenarioError(
@@ -149,7 +160,7 @@ def read_text(path: Path) -> str:
             "a scenario name or .toml file; opening checkpoints is not supported yet"
             + (f" (train {name} runs that scenario again)" if name else ""),
         )
-    if path.suffix.lower() in (".csv", ".npz") and path.is_file():
+    if path.suffix.lower() in (".csv", ".npz"):
         # a data file given where a scenario is expected: say how to use it
         how = f'a scenario .toml whose [data] has file = "{path.name}"'
         if path.suffix.lower() == ".csv":
@@ -157,14 +168,9 @@ def read_text(path: Path) -> str:
         raise ScenarioError(
             where, "", f"a {path.suffix.lower()[1:]} data file, not a scenario", how
         )
-    try:
-        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
-    except FileNotFoundError:
-        raise ScenarioError(where, "", "no such file", "an existing .toml file") from None
-    except OSError as exc:
-        raise ScenarioError(where, "", f"cannot be read ({exc.strerror})", "") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(where, "", "file larger than 1 MiB", "a scenario TOML file")
+    raw = read_bytes(path, where, MAX_FILE_BYTES, "a scenario TOML file")
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]  # Windows editors write one; TOML does not allow it
     if not raw.strip():
         raise ScenarioError(where, "", "the file is empty", "a scenario TOML file")
     if b"\0" in raw:
@@ -191,9 +197,10 @@ def load_scenario(spec: str | os.PathLike[str]) -> Scenario:
 def parse(raw: dict[str, Any], where: str, default_name: str, base_dir: Path) -> Scenario:
     """Validate a parsed TOML document; the first problem found is raised as a ScenarioError."""
     top = TomlTable(where, "", raw, TOP_KEYS)
-    name = top.string("name", default_name) or default_name
-    description = top.string("description", "") or ""
-    look_for = top.string("look_for", "") or ""
+    # escaped once here, so no message, listing or panel ever sends them raw to a terminal
+    name = printable(top.string("name", default_name) or default_name)
+    description = printable(top.string("description", "") or "")
+    look_for = printable(top.string("look_for", "") or "", keep="\n")
     if not top.has("data"):
         raise ScenarioError(where, "data", "missing", "a [data] table with generator or file")
     data = _data(TomlTable(where, "data", top.table("data"), DATA_KEYS), base_dir)
@@ -217,8 +224,10 @@ def _data(t: TomlTable, base_dir: Path) -> DataSpec:
             raise t.error("file", f"found {show(file)}", "a .csv or .npz file")
         if path.is_dir():
             raise t.error("file", f"found {show(file)}, a directory ({path})", "a data file")
-        if not path.is_file():
+        if not path.exists():
             raise t.error("file", f"found {show(file)}, no such file ({path})", "an existing file")
+        if not path.is_file():
+            raise t.error("file", f"found {show(file)}, not a regular file ({path})", "a data file")
     sized = gen is not None and not gen.fixed  # samples and noise apply to random generators
     for key in ("samples", "noise"):
         if t.has(key) and not sized:

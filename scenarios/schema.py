@@ -6,6 +6,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with control characters (but those in ``keep``) as escapes such as ``\\x1b``.
+
+    A scenario's name, a file name or a found value goes to a terminal; an escape sequence in it
+    must show as text, never move the cursor, retitle the window or hide the rest of the line.
+    Bidirectional overrides and line/paragraph separators are escaped too.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in keep or not (
+            code < 0x20 or 0x7F <= code < 0xA0 or code in _INVISIBLE or 0x202A <= code <= 0x202E
+        ):
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+# line and paragraph separators, bidi isolates and marks: invisible, and they reorder a line
+_INVISIBLE = frozenset({0x2028, 0x2029, 0x200E, 0x200F, 0x2066, 0x2067, 0x2068, 0x2069})
+
+
 class ScenarioError(ValueError):
     """A problem in a scenario, its data or a command-line override; str() is one line.
 
@@ -21,7 +46,7 @@ class ScenarioError(ValueError):
         parts = [where] + ([key] if key else [])
         msg = f"{': '.join(parts)}: {found}" + (f"; allowed: {allowed}" if allowed else "")
         # One line, always: a newline from a parser or a file name must not split the message.
-        super().__init__(" ".join(msg.split("\n")))
+        super().__init__(printable(" ".join(msg.split("\n"))))
 
 
 @dataclass(frozen=True)

@@ -158,8 +158,9 @@ def check_batch_size(where: str, key: str, value: Any) -> int | None:
     allowed = 'an integer >= 1, or "full"'
     if value == "full":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)  # from the command line every value is a string
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit():  # "²".isdigit() is true, int("²") fails
+        value = int(text)  # from the command line every value is a string
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ScenarioError(where, key, f"found {show(value)}", allowed)
     return value

@@ -42,14 +42,15 @@ def make_parser() -> argparse.ArgumentParser:
 
 def cmd_scenarios() -> int:
     from scenarios import ScenarioError, bundled_scenarios
+    from scenarios.schema import printable
 
     try:
         scns = bundled_scenarios()
     except ScenarioError as exc:  # a broken install, not the user's fault, but still one line
         return fail(str(exc))
     width = max(len(s.name) for s in scns) + 2
-    for s in scns:
-        print(f"{s.name:<{width}}{s.description}")
+    for s in scns:  # the loader escaped control characters; printable() again costs nothing
+        print(f"{printable(s.name):<{width}}{printable(s.description)}")
     return 0
 
 
