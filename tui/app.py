@@ -170,11 +170,13 @@ class BackpropApp(App[int]):
 def run_app(scenario_spec: str | None = None) -> int:
     """Open the app on a scenario name or path; returns the process exit code (q: 0).
 
-    A scenario that fails to load ends the app with code 2 and the one-line error.
+    A scenario that fails to load ends the app with code 2 and the one-line error; SIGTERM
+    ends it with 143, the terminal restored.
     """
+    from .terminal import run_in_terminal
+
     app = BackpropApp(spec=scenario_spec)
-    app.run()
-    return app.return_code or 0
+    return run_in_terminal(app, app.engine.pause)
 
 
 if __name__ == "__main__":

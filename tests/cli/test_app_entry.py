@@ -9,7 +9,15 @@ from pathlib import Path
 from tui.cli import main
 
 
+def on_a_terminal(monkeypatch):
+    """pytest's stdin is no terminal: these tests are about what happens on one."""
+    import tui.terminal
+
+    monkeypatch.setattr(tui.terminal, "check_terminal", lambda: None)
+
+
 def fake_app(monkeypatch, calls):
+    on_a_terminal(monkeypatch)
     mod = types.ModuleType("tui.app")
 
     def run_app(spec):
@@ -35,10 +43,19 @@ def test_scenario_option_is_passed_on(monkeypatch):
 
 
 def test_missing_app_is_one_line_exit_2(monkeypatch, capsys):
+    on_a_terminal(monkeypatch)
     monkeypatch.setitem(sys.modules, "tui.app", None)  # makes `from tui.app import` fail
     assert main([]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "terminal app is not available" in err
+
+
+def test_no_terminal_is_one_line_exit_2_before_the_app_loads(monkeypatch, capsys):
+    # under pytest stdin is not a terminal; the app must not even be imported
+    monkeypatch.setitem(sys.modules, "tui.app", None)
+    assert main(["--scenario", "xor"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs a terminal" in err
 
 
 class FakeTTY(io.StringIO):

@@ -65,6 +65,7 @@ def test_the_app_opens_on_the_csv_with_its_column_names(
         seen.append(self.session)
 
     monkeypatch.setattr(BackpropApp, "run", run)
+    monkeypatch.setattr("tui.terminal.check_terminal", lambda: None)  # pytest's stdin: no tty
     assert main(["--data", csv(tmp_path), "--target", "species"]) == 0
     (session,) = seen
     assert session.name == "flowers"

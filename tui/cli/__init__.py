@@ -78,14 +78,17 @@ def open_app_on_data(spec: str | None, data: str | None, target: str | None) -> 
         return fail(str(exc))
     except (ValueError, MemoryError) as exc:
         return fail(f"{data}: {exc}")
+    from tui.terminal import check_terminal, run_in_terminal  # stdlib only
+
+    if problem := check_terminal():  # before Textual: it would spin on a pipe, draw on a file
+        return fail(problem)
     try:
         from tui.app import BackpropApp
         from tui.session import Session
     except ImportError as exc:
         return fail(f"the terminal app is not available ({exc}); `train` works headless")
     app = BackpropApp(session=Session(scn, built))
-    app.run()
-    return int(app.return_code or 0)
+    return run_in_terminal(app, app.engine.pause)
 
 
 def open_app(spec: str | None) -> int:
@@ -100,6 +103,10 @@ def open_app(spec: str | None) -> int:
             load_scenario(spec)
         except ScenarioError as exc:
             return fail(str(exc))
+    from tui.terminal import check_terminal  # stdlib only
+
+    if problem := check_terminal():
+        return fail(problem)
     try:
         from tui.app import run_app
     except ImportError as exc:
