@@ -171,13 +171,14 @@ def _reason(exc: BaseException) -> str:
     return str(exc).split("\n")[0] or type(exc).__name__
 
 
-def check_npz(path: Path, limit: int = MAX_DATA_BYTES) -> None:
+def check_npz(path: Path, limit: int | None = None) -> None:
     """Refuse an .npz before loading it: by type, by its zip directory and its .npy headers.
 
     The sizes a zip entry and an .npy header claim cost nothing to read; a 2 MB zip bomb or a
     header claiming 10^12 elements is refused here, without decompressing or allocating.
     """
     where = str(path)
+    limit = MAX_DATA_BYTES if limit is None else limit
     if regular_size(path, where, "", NPZ_ALLOWED) > limit:
         raise ScenarioError(where, "", f"file larger than {size(limit)}", NPZ_ALLOWED)
     try:

@@ -130,6 +130,7 @@ def _expect(path: Path, match: str) -> None:
         load_checkpoint(path)
     assert path.name in str(exc.value)
     assert match.lower() in str(exc.value).lower(), str(exc.value)
+    assert "\n" not in str(exc.value)
 
 
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.99])
@@ -247,3 +248,79 @@ def test_zip_of_something_else(tmp_path: Path) -> None:
     with zipfile.ZipFile(bad, "w") as z:
         z.writestr("readme.txt", "hello")
     _expect(bad, "other.npz")
+
+
+def _meta_change(**fields):
+    def change(a):
+        meta = json.loads(str(a["meta"]))
+        meta.update(fields)
+        a["meta"] = np.array(json.dumps(meta))
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        ({"step": "x"}, "'step' is 'x'"),
+        ({"step": 1.5}, "'step' is 1.5"),
+        ({"step": -1}, "'step' is -1"),
+        ({"step": True}, "'step' is True"),
+        ({"epoch": [1]}, "'epoch' is [1]"),
+        ({"epoch": None}, "'epoch' is None"),
+        ({"batch_size": 0}, "'batch_size' is 0"),
+        ({"user": [1, 2]}, "'user' is [1, 2]"),
+        ({"user": "me"}, "'user' is 'me'"),
+        ({"sizes": [10**6, 10**6]}, "'W0' has shape (3, 5), expected (1000000, 1000000)"),
+        ({"sizes": 5}, "'sizes' is 5"),
+        ({"sizes": [3, "5", 4, 3]}, "'sizes' holds '5'"),
+        ({"sizes": [3, 5, 4, 3], "activations": ["relu"]}, "do not fit"),
+        ({"activations": 7}, "meta"),
+        ({"loss": None}, "meta"),
+        ({"dtype": "complex"}, "meta"),
+        ({"optimizer": "sgd"}, "'optimizer' is 'sgd'"),
+        ({"optimizer": {"name": "sgd", "lr": "fast"}}, "optimiser"),
+        ({"optimizer": {"name": "sgd", "bogus": 1}}, "optimiser"),
+    ],
+)
+def test_every_bad_metadata_is_a_checkpoint_error(
+    good: Path, tmp_path: Path, fields: dict[str, object], match: str
+) -> None:
+    _expect(_rewrite(good, tmp_path / "m.npz", _meta_change(**fields)), match)
+
+
+def test_deeply_nested_metadata(good: Path, tmp_path: Path) -> None:
+    def change(a):
+        a["meta"] = np.array("[" * 100_000 + "]" * 100_000)
+
+    _expect(_rewrite(good, tmp_path / "deep.npz", change), "meta")
+
+
+def test_a_header_claiming_10_to_the_12_elements(good: Path, tmp_path: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)}
+    )
+    bad = tmp_path / "huge.npz"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            raw = buf.getvalue() + b"\0" * 64 if info.filename == "W0.npy" else src.read(info)
+            dst.writestr(info.filename, raw)
+    _expect(bad, "header claims shape (1000000, 1000000)")
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    _expect(fifo, "not a regular file")
+
+
+def test_string_weights_are_refused(good: Path, tmp_path: Path) -> None:
+    def change(a):
+        a["W0"] = np.full((3, 5), "x")
+
+    _expect(_rewrite(good, tmp_path / "str.npz", change), "non-numeric")
