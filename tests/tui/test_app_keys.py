@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 
 import numpy as np
 from rich.console import Console
 from textual.widgets import Input
 
 from engine import Phase
+from engine.snapshot import Snapshot
 from scenarios import bundled_names
 from tests.tui.app_helpers import (
     TestApp,
+    key_event,
     new_app,
     open_session,
     press,
@@ -28,8 +31,10 @@ from tests.tui.app_helpers import (
     stepper_of,
 )
 from tui.keys import KEYS
+from tui.ladders import MAX_SPEED, SPEEDS, Speed
 from tui.screens.help import HelpScreen, help_text
 from tui.screens.lr_input import LrInput
+from tui.screens.run_for import RunForInput
 from tui.screens.scenario_picker import ScenarioPicker
 from tui.widgets.explain import ExplainPanel
 from tui.widgets.gradients import GradientsPanel
@@ -431,3 +436,152 @@ async def test_stepping_updates_every_panel_at_once_with_pacing_on() -> None:
             await press(pilot, key)
             for pid in PANEL_IDS:
                 assert app.main.panel(pid).snapshot is app.snapshot, (key, pid)
+
+
+# ---- run control: the schedule, the speed ladder, unit playback, typed stop conditions --------
+async def test_r_stops_at_the_schedule_end_and_r_again_runs_one_more_length() -> None:
+    app = new_app("five-classes-20")  # schedule: 20 steps
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "r")  # settling waits for the run, which ends by itself
+        assert not app.engine.running and stepper_of(app).step == 20
+        assert snapshot_of(app).progress.step == 20
+        text = status_text(app)
+        assert "schedule done: step 20 (20 steps); r runs 20 more" in text and "paused" in text
+        await press(pilot, "r")
+        assert not app.engine.running and stepper_of(app).step == 40
+
+
+async def test_speed_keys_walk_the_ladder_and_the_status_shows_the_speed() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "weights"  # it binds , and . too
+        assert app.engine.speed == MAX_SPEED and "speed max" in status_text(app)
+        await press(pilot, ".")  # already the fastest
+        assert app.engine.speed == MAX_SPEED
+        for expected in SPEEDS[1:]:
+            await press(pilot, ",")
+            assert app.engine.speed == expected
+            assert f"speed {expected.label}" in status_text(app)
+        await press(pilot, ",")  # already the slowest
+        assert app.engine.speed == SPEEDS[-1] and "speed 1 unit/s" in status_text(app)
+        await press(pilot, ".", ".")
+        assert app.engine.speed == Speed(4, units=True)
+        assert "speed 4 units/s" in status_text(app)
+
+
+async def test_a_paced_run_goes_at_its_speed() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, ",", ",", ",")
+        assert app.engine.speed == Speed(10)
+        await start_run(pilot)
+        first = snapshot_of(app).progress.step
+        snap = await app.snapshot_where(lambda s: s.progress.step >= first + 3)
+        assert snap.progress.step == first + 3  # 10/s: a snapshot for every iteration
+        await press(pilot, "r")
+        assert not app.engine.running and stepper_of(app).step < 100
+
+
+async def test_unit_playback_shows_every_unit_in_every_panel() -> None:
+    app = TestApp(open_session())  # the default pacing: unit playback shows every unit anyway
+    async with app.run_test(size=(160, 48)) as pilot:
+        await press(pilot, *[","] * 7)
+        assert app.engine.speed == Speed(4, units=True)
+        app.post_message(key_event("r"))
+        for unit in ("sample", "forward L1/3", "forward L2/3"):
+
+            def shows(s: Snapshot, u: str = unit) -> bool:
+                return s.progress.last_unit == u
+
+            snap = await app.snapshot_where(shows)
+            assert app.engine.running and stepper_of(app).step == 0
+            for pid in PANEL_IDS:
+                assert app.main.panel(pid).snapshot is snap, (unit, pid)
+        await press(pilot, "r")
+        assert not app.engine.running
+        assert stepper_of(app).position in (3, 4)  # paused between units, not at a boundary
+        assert "speed 4 units/s" in status_text(app)
+
+
+async def test_a_step_key_answers_at_once_at_one_unit_a_second() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, *[","] * 9)
+        assert app.engine.speed == Speed(1, units=True)
+        await start_run_units(app)
+        t0 = time.perf_counter()
+        await press(pilot, "space")  # pauses the run, then finishes the iteration
+        assert time.perf_counter() - t0 < 0.5  # not at the next unit, a second later
+        assert not app.engine.running and stepper_of(app).step == 1
+
+
+async def start_run_units(app: TestApp) -> None:
+    app.post_message(key_event("r"))
+    await app.snapshot_where(lambda s: s.progress.last_unit == "sample")
+
+
+async def test_g_runs_for_typed_iterations_or_to_the_end_of_the_epoch() -> None:
+    app = new_app()  # 25 iterations an epoch
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "g")
+        assert isinstance(app.screen, RunForInput)
+        await press(pilot, "x", "enter")
+        assert isinstance(app.screen, RunForInput)  # explained, not run
+        assert "not 'x'" in str(app.screen.query_one("#run-for-error").render())
+        app.screen.query_one(Input).value = "30"
+        await press(pilot, "enter")
+        assert not isinstance(app.screen, RunForInput)
+        assert not app.engine.running and stepper_of(app).step == 30
+        assert "ran 30 iterations: step 30" in status_text(app)
+        await press(pilot, "g")
+        app.screen.query_one(Input).value = "epoch"
+        await press(pilot, "enter")
+        assert stepper_of(app).step == 50 and stepper_of(app).epoch == 2
+        assert "end of epoch 2: step 50" in status_text(app)
+        await press(pilot, "e")  # from an epoch's start: one whole epoch
+        assert stepper_of(app).step == 75 and not app.engine.running
+        await press(pilot, "g", "escape")
+        assert not isinstance(app.screen, RunForInput) and stepper_of(app).step == 75
+
+
+async def test_keys_sent_together_with_a_panel_switch_reach_the_new_panel() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "space")
+        for key in ("2", "j", "j", "j"):  # one read from the terminal: nothing settles between
+            app.post_message(key_event(key))
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "outputs"
+        assert app.main.query_one(OutputsPanel).sample == 3
+        await pilot.press("1", "2", "j", "j", "j")  # Pilot.press: no settling between keys
+        await settle(pilot)
+        assert app.main.query_one(OutputsPanel).sample == 6
+
+
+async def test_the_tabs_hint_counts_the_panels_shown() -> None:
+    for scenario, hint in (("five-classes", "tab or 1-6"), ("iris", "tab or 1-5")):
+        app = new_app(scenario)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tabs = str(app.main.query_one("#panel-tabs").render())
+            assert hint in tabs, scenario
+            assert ("Map" in tabs) == (scenario == "five-classes")
+
+
+async def test_what_to_look_for_is_shown_on_load_and_in_the_help() -> None:
+    app = new_app()
+    look_for = session_of(app).scenario.look_for
+    assert look_for.startswith("the softmax bars")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.main.status.note == f"look for: {look_for}"
+        assert "look for: the softmax bars" in status_text(app)
+        await press(pilot, "?")
+        assert isinstance(app.screen, HelpScreen)
+        assert (app.screen.scenario, app.screen.look_for) == ("five-classes", look_for)
+        out = io.StringIO()
+        Console(width=300, file=out).print(help_text("five-classes", look_for))
+        assert f"What to look for in five-classes: {look_for}" in out.getvalue()
+        await press(pilot, "escape", "space")  # a command replaces the note
+        assert app.main.status.note == ""
