@@ -7,8 +7,10 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,8 +42,33 @@ def test_a_fifo_target_is_refused_before_training(
     assert os.listdir(tmp_path) == ["fake"]
 
 
-def test_a_device_node_target_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    # refused by the check before anything is opened: /dev/null is never written
+def no_writes_outside(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make a temp file or a rename outside ``root`` fail: a broken check must never replace a
+    real device (as root, a rename onto /dev/null would)."""
+    real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+
+    def inside(path: object) -> None:
+        if not str(path).startswith(str(root)):
+            raise AssertionError(f"would write outside the test's folder: {path}")
+
+    def mkstemp(*args: Any, dir: Any = None, **kwargs: Any) -> tuple[int, str]:
+        inside(dir)
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    def replace(src: Any, dst: Any) -> None:
+        inside(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "rename", replace)
+
+
+def test_a_device_node_target_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # refused by the check before anything is opened; the guard keeps /dev/null safe regardless
+    no_writes_outside(monkeypatch, tmp_path)
     line = refused(capsys, ["train", "xor", "--steps", "5", "--log", "/dev/null"])
     assert "is a character device, not a regular file" in line
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

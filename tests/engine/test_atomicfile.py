@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,14 @@ def test_a_fifo_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
 
 
-def test_a_device_node_is_refused_without_writing() -> None:
-    # only checked, never opened for writing: atomic_open refuses before creating its temp file
+def test_a_device_node_is_refused_without_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # only checked, never opened for writing: atomic_open refuses before creating its temp file;
+    # the guard makes a regression fail here instead of replacing the real /dev/null (as root)
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("atomic_open tried to write next to /dev/null")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(TargetError, match="a character device"):
         check_target("/dev/null")
     with pytest.raises(TargetError, match="character device"), atomic_open("/dev/null"):
