@@ -18,7 +18,6 @@ class Key:
     help: str  # one line for the `?` screen
     group: str = ""  # consecutive keys sharing a group show as one footer entry
     show: bool = True  # in the footer
-    priority: bool = False  # before the focused panel's own binding of the same key
 
 
 KEYS: tuple[Key, ...] = (
@@ -73,15 +72,13 @@ KEYS: tuple[Key, ...] = (
         "Run / pause",
         "run to the end of the scenario's schedule (or its target accuracy), then pause;"
         " r again runs one more schedule length; r while running pauses (so does any step key)",
-        "run",
     ),
     Key(
         "g",
         "app.run_for",
-        "for…",
+        "run for",
         "Run for N iterations or to the epoch's end",
         "type a stop condition and run: 500 (iterations) or epoch (to the end of the epoch)",
-        "run",
     ),
     Key(
         "e",
@@ -89,17 +86,7 @@ KEYS: tuple[Key, ...] = (
         "epoch",
         "Run to the end of the epoch",
         "run to the end of the epoch in progress (from an epoch's start: one whole epoch)",
-        "run",
-    ),
-    Key(
-        "full_stop",
-        "app.speed(1)",
-        "faster",
-        "Run faster",
-        "run speed up: 1 2 5 10 100 1000 iterations/s, max;"
-        " below 1/s one unit at a time (1 2 4 units/s)",
-        "speed",
-        priority=True,
+        show=False,
     ),
     Key(
         "comma",
@@ -109,7 +96,14 @@ KEYS: tuple[Key, ...] = (
         "run speed down: max, 1000 100 10 5 2 1 iterations/s, then one unit at a time at"
         " 4 2 1 units/s (every panel shows each unit: watch the passes flow through the layers)",
         "speed",
-        priority=True,
+    ),
+    Key(
+        "full_stop",
+        "app.speed(1)",
+        "faster",
+        "Run faster",
+        "run speed up, back towards max (as fast as the machine allows)",
+        "speed",
     ),
     Key(
         "+",
@@ -191,8 +185,7 @@ GROUPS = {
     "step": Binding.Group("step"),
     "lr": Binding.Group("lr", compact=True),
     "batch": Binding.Group("batch", compact=True),
-    "run": Binding.Group("run", compact=True),
-    "speed": Binding.Group("speed", compact=True),
+    "speed": Binding.Group("speed"),
 }
 
 
@@ -210,7 +203,6 @@ def bindings() -> list[BindingType]:
                 show=k.show,
                 group=GROUPS.get(k.group),
                 tooltip=k.help,
-                priority=k.priority,
             )
         )
     for i in range(1, 7):

@@ -173,7 +173,7 @@ def run_loop(
         diverged: str | None = None
         with session.lock:
             worked = False
-            if not note:
+            if not note and not cancelled():  # woken from a paced sleep by a pause: no more work
                 if sp.units:
                     ok = st.step_unit() is not None
                     stats.units += 1
@@ -184,8 +184,9 @@ def run_loop(
                     worked = True
                 else:
                     n = chunk
-                    if sp.rate is not None:  # the iterations due by now, at most a chunk
-                        n = min(chunk, int((clock() - origin) * sp.rate) + 1 - done)
+                    if sp.rate is not None:  # the iterations due by now (>= 1: we slept till
+                        # the next was due), at most a chunk
+                        n = min(chunk, max(1, int((clock() - origin) * sp.rate) + 1 - done))
                     left = limit.steps_left(st)
                     if left is not None:
                         n = min(n, left)
