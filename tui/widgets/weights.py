@@ -42,8 +42,8 @@ class WeightsPanel(SnapshotPanel, can_focus=True):
         Binding("shift+down", "jump(1, 0)", show=False),
         Binding("shift+left", "jump(0, -1)", show=False),
         Binding("shift+right", "jump(0, 1)", show=False),
-        Binding("pageup,less_than_sign,comma", "layer(-1)", "layer"),
-        Binding("pagedown,greater_than_sign,full_stop", "layer(1)", "layer"),
+        Binding("pageup,less_than_sign", "layer(-1)", "layer"),  # , and . set the run speed
+        Binding("pagedown,greater_than_sign", "layer(1)", "layer"),
         Binding("m", "summary", "mean/max", show=False),
     ]
 
