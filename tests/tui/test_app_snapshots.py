@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.app_helpers import new_app, open_session, press, settle
+from tests.tui.app_helpers import TestApp, key_event, new_app, open_session, press, settle
 from tui.app import BackpropApp
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -66,3 +66,24 @@ def test_no_color_small(snap_compare, monkeypatch) -> None:
 
 def test_too_small(snap_compare) -> None:
     assert snap_compare(new_app(), terminal_size=(70, 20), run_before=keys_then_settle())
+
+
+def test_speed_mode(snap_compare) -> None:
+    """`, , ,`: the speed ladder's 10 iterations/s, shown in the status line (paused)."""
+    keys = ("comma", "comma", "comma")
+    assert snap_compare(new_app(), terminal_size=(80, 24), run_before=keys_then_settle(*keys))
+
+
+def test_unit_playback(snap_compare) -> None:
+    """Unit playback at 4 units/s, paused once forward L2/3 is shown: every panel shows it."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, TestApp)
+        await settle(pilot)
+        await press(pilot, *["comma"] * 7)
+        app.post_message(key_event("r"))
+        await app.snapshot_where(lambda s: s.progress.last_unit == "forward L2/3")
+        await press(pilot, "r")  # pauses well before the next unit (250 ms)
+
+    assert snap_compare(new_app(), terminal_size=(160, 48), run_before=run_before)
