@@ -1,7 +1,8 @@
-"""Prints the terminal app's responsiveness figures: key latency, run speed, bytes, start-up.
+"""Prints the terminal app's responsiveness figures: key latency, run speed, the speed ladder,
+bytes, start-up.
 
-Run from the repository root (about two minutes), all parts or some:
-    python -m benchmarks.tui [latency] [run] [bytes] [startup]
+Run from the repository root (about three minutes), all parts or some:
+    python -m benchmarks.tui [latency] [run] [ladder] [bytes] [startup]
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.screen import Screen
+
 from engine import Stepper
+from engine.snapshot import Snapshot
 from tui.app import BackpropApp
-from tui.messages import SnapshotReady
+from tui.ladders import SPEEDS, Speed
+from tui.screens.main import MainScreen
 from tui.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent  # the pty runs start there, as `python -m` does
@@ -31,20 +36,47 @@ SCENARIO = "five-classes"
 SIZE = (120, 36)
 
 
+class TimedScreen(MainScreen):
+    """The main screen, recording when it has shown each snapshot (and which)."""
+
+    shown: list[tuple[float, Snapshot]]
+
+    async def show(self, snap: Snapshot) -> None:
+        await super().show(snap)
+        self.shown.append((time.perf_counter(), snap))
+
+
 class TimedApp(BackpropApp):
-    """Records when each frame was composited and when each snapshot was handled."""
+    """Records when each frame was composited and when each snapshot was handled.
+
+    (Not by overriding on_snapshot_ready: Textual calls every class's handler along the MRO, so
+    an override calling super() showed each snapshot twice.)
+    """
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self.frames: list[float] = []
-        self.snapshots: list[float] = []
+
+    def get_default_screen(self) -> Screen[None]:
+        self.main = TimedScreen(self.engine, self.pacing)
+        self.main.shown = []
+        return self.main
+
+    @property
+    def shown(self) -> list[tuple[float, Snapshot]]:
+        assert isinstance(self.main, TimedScreen)
+        return self.main.shown
+
+    @property
+    def snapshots(self) -> list[float]:
+        return [t for t, _ in self.shown]
 
     def post_display_hook(self) -> None:
         self.frames.append(time.perf_counter())
 
-    async def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        await super().on_snapshot_ready(message)
-        self.snapshots.append(time.perf_counter())
+    def run_on(self) -> None:
+        """A run with no stop condition in sight (`r` stops at the schedule's end)."""
+        self.engine.start_run("iterations", 10**9)
 
 
 def stepper_of(app: BackpropApp) -> Stepper:
@@ -102,7 +134,7 @@ async def run_rate(seconds: float = 3.0) -> tuple[float, float, float]:
     app = TimedApp(Session.open(SCENARIO))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
-        await pilot.press("r")
+        app.run_on()
         await asyncio.sleep(0.5)  # let the chunk size settle
         s0, n0, f0 = stepper_of(app).step, len(app.snapshots), len(app.frames)
         t0 = time.perf_counter()
@@ -112,6 +144,74 @@ async def run_rate(seconds: float = 3.0) -> tuple[float, float, float]:
         await pilot.press("r")
         await asyncio.to_thread(app.run_idle.wait, 5)
     return (s1 - s0) / dt, (n1 - n0) / dt, (f1 - f0) / dt
+
+
+async def running_key_latency(presses: int = 20) -> list[float]:
+    """Seconds from `space` during a run at max speed to the first frame showing its result
+    (the run paused, one more iteration done)."""
+    app = TimedApp(Session.open(SCENARIO))
+    out = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        for i in range(presses + 1):  # the first one warms up (imports, caches): not counted
+            app.run_on()
+            await asyncio.sleep(0.3)
+            t0 = time.perf_counter()
+            n_frames = len(app.frames)
+            await pilot.press("space")
+
+            def stepped() -> bool:
+                snap = app.snapshot
+                st = stepper_of(app)
+                return not app.engine.running and snap is not None and snap.version == st.version
+
+            await _until(stepped)
+            handled = app.snapshots[-1]
+
+            def painted(n: int = n_frames, h: float = handled) -> bool:
+                return len(app.frames) > n and app.frames[-1] > h
+
+            await _until(painted)
+            if i:
+                out.append(app.frames[-1] - t0)
+    return out
+
+
+async def ladder_rate(speed: Speed, ticks: int) -> float:
+    """Iterations (or, unit playback, units) per second the app keeps at ``speed``: from the
+    screen's first shown snapshot of the run to the one ``ticks`` iterations (units) later.
+    Fast rungs count steps instead (they post ~9 snapshots a second, not one per step)."""
+    app = TimedApp(Session.open(SCENARIO))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        app.engine.speed = speed
+        if speed.rate is not None and speed.rate > 10:
+            app.run_on()
+            await asyncio.sleep(0.5)
+            s0, t0 = stepper_of(app).step, time.perf_counter()
+            await asyncio.sleep(ticks / speed.rate)
+            s1, t1 = stepper_of(app).step, time.perf_counter()
+            await pilot.press("r")
+            await asyncio.to_thread(app.run_idle.wait, 5)
+            return (s1 - s0) / (t1 - t0)
+        start = len(app.shown)
+        app.run_on()
+
+        def key(snap: Snapshot) -> tuple[int, int]:  # an iteration, or a unit, done
+            return (snap.progress.step, snap.version) if speed.units else (snap.progress.step, 0)
+
+        def enough() -> bool:
+            keys = {key(s) for _, s in app.shown[start:]}
+            return len(keys) > ticks
+
+        await _until(enough, timeout=ticks / speed.rate * 2 + 5)  # type: ignore[operator]
+        await pilot.press("r")
+        await asyncio.to_thread(app.run_idle.wait, 5)
+        first: dict[tuple[int, int], float] = {}
+        for t, snap in app.shown[start:]:
+            first.setdefault(key(snap), t)
+        times = sorted(first.values())[: ticks + 1]
+        return ticks / (times[-1] - times[0])
 
 
 # ---- a real terminal: a pty -----------------------------------------------------------------
@@ -221,7 +321,9 @@ def terminal_bytes(size: tuple[int, int] = SIZE, seconds: float = 3.0) -> tuple[
         t0 = time.perf_counter()
         time.sleep(seconds)
         paused = p.bytes_between(t0, time.perf_counter()) / seconds
-        p.send("r")
+        p.send("g")  # `r` stops at the schedule's end: type a run long enough to measure
+        time.sleep(0.3)
+        p.send("1000000\r")
         time.sleep(0.5)
         t0 = time.perf_counter()
         time.sleep(seconds)
@@ -232,7 +334,7 @@ def terminal_bytes(size: tuple[int, int] = SIZE, seconds: float = 3.0) -> tuple[
 
 
 BYTES_SIZES = ((80, 24), (120, 36), (200, 60))
-PARTS = ("latency", "run", "bytes", "startup")
+PARTS = ("latency", "run", "ladder", "bytes", "startup")
 
 
 def main(parts: list[str]) -> None:
@@ -243,6 +345,8 @@ def main(parts: list[str]) -> None:
         latency()
     if "run" in parts:
         run_speed()
+    if "ladder" in parts:
+        ladder()
     if "bytes" in parts:
         for size in BYTES_SIZES:
             paused, running = terminal_bytes(size)
@@ -259,6 +363,29 @@ def latency() -> None:
     print(
         f"space keypress -> updated screen: median {1000 * statistics.median(lat):.1f} ms, "
         f"p90 {1000 * sorted(lat)[int(0.9 * len(lat))]:.1f} ms ({len(lat)} presses; target <= 50)"
+    )
+
+
+def ladder() -> None:
+    """Each paced rung of the speed ladder: the rate kept vs the target (within 10%)."""
+    for speed in SPEEDS[1:]:
+        assert speed.rate is not None
+        ticks = (
+            3000
+            if speed.rate >= 1000
+            else 300
+            if speed.rate >= 100
+            else max(4, int(3 * speed.rate))
+        )
+        rate = asyncio.run(ladder_rate(speed, ticks))
+        err = rate / speed.rate - 1
+        unit = "units/s" if speed.units else "iterations/s"
+        print(f"speed {speed.label:>9}: {rate:8.2f} {unit} ({100 * err:+.1f}%, target within 10%)")
+    lat = asyncio.run(running_key_latency())
+    print(
+        f"space while running at max speed -> updated screen: median "
+        f"{1000 * statistics.median(lat):.1f} ms, p90 {1000 * sorted(lat)[int(0.9 * len(lat))]:.1f}"
+        f" ms, max {1000 * max(lat):.1f} ms ({len(lat)} presses; target <= 50)"
     )
 
 

@@ -85,7 +85,7 @@ class BackpropApp(App[int]):
 
     def _run_changed(self, running: bool, note: str) -> None:
         self.main.status.running = running
-        if not running:
+        if not running and not self.engine.busy:  # else the command's snapshot shows them all
             self.main.show_all()  # e.g. the diverged snapshot a paced panel may have missed
         if note:
             self.main.status.note = note

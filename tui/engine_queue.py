@@ -59,6 +59,7 @@ class EngineQueue:
         self.run_idle.set()
         self._run_worker: Worker[RunStats] | None = None
         self._commands: deque[tuple[str, object]] = deque()
+        self._pending = 0  # commands queued or running (each posts a snapshot when done)
         self._lock = threading.Lock()
         self._draining = False
         # without a session, the first command loads the scenario, after the first paint
@@ -66,14 +67,21 @@ class EngineQueue:
         self._greet = True  # the first snapshot of a scenario comes with its intro_note
         if session is None:
             self._commands.append(("load", spec))
+            self._pending = 1
 
     def put(self, command: str, arg: object = None) -> None:
         """Queue a command for the engine worker; commands run one at a time, in order."""
-        if command in PAUSING:
-            self.pause()
         with self._lock:
             self._commands.append((command, arg))
+            self._pending += 1
+        if command in PAUSING:
+            self.pause()  # queued first: the run's end knows a snapshot follows
         self._kick()
+
+    @property
+    def busy(self) -> bool:
+        """Commands are queued or running: each will post its own snapshot."""
+        return self._pending > 0
 
     def release(self) -> None:
         """The first paint is done: start loading the scenario."""
@@ -104,6 +112,8 @@ class EngineQueue:
             if session is None:  # the first scenario failed to load: the app exits
                 if note:
                     self.app.post_message(EngineNote(note))
+                with self._lock:
+                    self._pending -= 1
                 continue
             with session.lock:
                 if command not in ("show", "load"):
@@ -117,6 +127,8 @@ class EngineQueue:
             self.app.post_message(SnapshotReady(snap))
             if note:
                 self.app.post_message(EngineNote(note))
+            with self._lock:
+                self._pending -= 1
 
     def _load(self, spec: str) -> str:
         """Open a scenario (in the worker); returns the error, or '' when loaded."""
@@ -180,6 +192,7 @@ class EngineQueue:
                 self._post_snapshot,
                 speed=lambda: self.speed,
                 limit=limit,
+                final=lambda: not self.busy,  # a step key's own snapshot follows at once
             )
         finally:
             self.run_idle.set()

@@ -28,6 +28,7 @@ FRAME_SECONDS = 0.11  # ~9 snapshots a second: >= 8 fps, and rendering leaves th
 MAP_SECONDS = 0.5  # the map is the costliest snapshot part and the most bytes on the wire
 MAX_CHUNK = 1 << 16
 POLL_SECONDS = 0.01  # a paced run sleeps in slices this long, so a pause answers within them
+MAX_LAG_SECONDS = 0.1  # a paced run this far behind its schedule drops the backlog
 EVERY_STEP_RATE = 10.0  # at this many iterations/s or fewer every iteration gets a snapshot
 
 
@@ -147,8 +148,10 @@ def run_loop(
     speed: Callable[[], Speed] = lambda: MAX_SPEED,
     limit: RunLimit | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    final: Callable[[], bool] = lambda: True,
 ) -> RunStats:
-    """Train until ``cancelled()``, divergence or ``limit``; always posts a final snapshot.
+    """Train until ``cancelled()``, divergence or ``limit``, then post a final snapshot (after a
+    pause only if ``final()``: not when a queued command will post its own at once).
 
     ``speed()`` is read before each tick, so a change applies at once; a paced run keeps to
     its rate by scheduling tick k at (start + k / rate), so sleeping late does not drift.
@@ -186,6 +189,9 @@ def run_loop(
                     n = chunk
                     if sp.rate is not None:  # the iterations due by now (>= 1: we slept till
                         # the next was due), at most a chunk
+                        late = clock() - (origin + done / sp.rate)
+                        if late > MAX_LAG_SECONDS:  # a stall is forgiven, not caught up in a burst
+                            origin += late - MAX_LAG_SECONDS
                         n = min(chunk, max(1, int((clock() - origin) * sp.rate) + 1 - done))
                     left = limit.steps_left(st)
                     if left is not None:
@@ -205,7 +211,10 @@ def run_loop(
             now = clock()
             snap = None
             every = sp.units or (sp.rate is not None and sp.rate <= EVERY_STEP_RATE)
-            if stop or now >= next_frame or (every and worked):
+            paused = stop and not note and diverged is None
+            if paused and not final():
+                pass  # the command that paused the run shows its result next: keep the lock short
+            elif stop or now >= next_frame or (every and worked):
                 fresh_map = stop or every or now >= next_map
                 session.evaluate()
                 snap = session.snapshot(refresh_map=fresh_map)

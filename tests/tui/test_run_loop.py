@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from engine.snapshot import Snapshot
@@ -196,3 +198,27 @@ def test_parse_run_for() -> None:
     for bad in ("", "0", "-3", "soon"):
         with pytest.raises(ValueError):
             parse_run_for(bad)
+
+
+def test_a_stalled_paced_run_does_not_burst_to_catch_up() -> None:
+    session, t = open_session(), FakeTime()
+    stalled = False
+
+    def sleep(dt: float) -> None:
+        nonlocal stalled
+        t.sleep(dt if stalled else dt + 1.0)  # the first sleep overruns by a second
+        stalled = True
+
+    posted: list[Snapshot] = []
+    stats = run_loop(
+        session,
+        lambda: t.now >= 2.0,
+        posted.append,
+        t.clock,
+        speed=lambda: Speed(10),
+        sleep=sleep,
+    )
+    # 10/s over 2 s less the stall: about 10 iterations, one per tick, never a burst of 10
+    assert 9 <= stats.steps <= 12
+    steps = [s.progress.step for s in posted]
+    assert all(b - a <= 2 for a, b in itertools.pairwise(steps))
