@@ -27,9 +27,11 @@ class LrInput(ModalScreen[float | None]):
             box.border_title = "learning rate"
             yield Static(f"now {format_lr(self.current)}; type a number > 0 and press enter")
             yield Input(value=format_lr(self.current), id="lr-value", select_on_focus=True)
-            yield Static("", id="lr-error")
+            yield Static("", id="lr-error", markup=False)  # the error quotes what was typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.is_active:  # a second enter, queued before the first closed this box
+            return
         try:
             value = parse_lr(event.value)
         except ValueError as exc:

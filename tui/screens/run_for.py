@@ -33,9 +33,11 @@ class RunForInput(ModalScreen[RunFor | None]):
                 " (500) or epoch (to the end of this epoch) and press enter"
             )
             yield Input(placeholder="500 or epoch", id="run-for-value")
-            yield Static("", id="run-for-error")
+            yield Static("", id="run-for-error", markup=False)  # quotes what was typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.is_active:  # a second enter, queued before the first closed this box
+            return
         try:
             value = parse_run_for(event.value)
         except ValueError as exc:

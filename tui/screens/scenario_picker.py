@@ -52,9 +52,13 @@ class ScenarioPicker(ModalScreen[str | None]):
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if not self.is_active:  # a second enter, queued before the first closed this box
+            return
         self.dismiss(event.option.id)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.is_active:  # a second enter, queued before the first closed this box
+            return
         if event.value.strip():
             self.dismiss(event.value.strip())
 
