@@ -477,10 +477,10 @@ async def test_a_paced_run_goes_at_its_speed() -> None:
         assert app.engine.speed == Speed(10)
         await start_run(pilot)
         first = snapshot_of(app).progress.step
-        snap = await app.snapshot_where(lambda s: s.progress.step >= first + 3)
-        assert snap.progress.step == first + 3  # 10/s: a snapshot for every iteration
+        # 10/s posts a snapshot for every iteration (a slow screen may drop one: >=)
+        await app.snapshot_where(lambda s: s.progress.step >= first + 3)
         await press(pilot, "r")
-        assert not app.engine.running and stepper_of(app).step < 100
+        assert not app.engine.running and stepper_of(app).step < 100  # max: 2000 by now
 
 
 async def test_unit_playback_shows_every_unit_in_every_panel() -> None:
