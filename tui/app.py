@@ -33,6 +33,14 @@ if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the
 HERE = Path(__file__).parent
 
 
+def intro_note(session: Session) -> str:
+    """What the status line says when a scenario opens: what to watch for in it."""
+    look_for = session.scenario.look_for.strip()
+    if look_for:
+        return f"look for: {look_for}"
+    return "space: one iteration  n: one unit  r: run  ?: every key"
+
+
 class BackpropApp(App[int]):
     """Owns the engine queue (all engine calls run in its thread workers) and the main screen."""
 
@@ -53,6 +61,7 @@ class BackpropApp(App[int]):
         super().__init__()
         self.engine = EngineQueue(self, session, spec or DEFAULT_SCENARIO, self._run_changed)
         self.pacing = Pacing(PANEL_IDS, enabled=pace_panels)
+        self._greeted: Session | None = None  # the session whose intro_note was shown
 
     def get_default_screen(self) -> Screen[None]:
         self.main = MainScreen(self.engine, self.pacing)
@@ -72,6 +81,14 @@ class BackpropApp(App[int]):
 
     # ---- messages --------------------------------------------------------------------------
     async def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        session = self.session
+        if session is not None and session is not self._greeted:  # a scenario opened
+            self._greeted = session
+            status = self.main.status
+            status.note = intro_note(session)  # shown with its first snapshot
+            # the first snapshot can come before the screen's first layout, which then misses
+            # the note's extra rows: lay the status line out again after that refresh
+            self.call_after_refresh(status.refresh, layout=True)
         await self.main.show(message.snapshot)
 
     def on_engine_note(self, message: EngineNote) -> None:

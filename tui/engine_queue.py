@@ -28,14 +28,6 @@ PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo
 RunChanged = Callable[[bool, str], None]  # (running, note): the run started or stopped
 
 
-def intro_note(session: Session) -> str:
-    """What the status line says when a scenario opens: what to watch for in it."""
-    look_for = session.scenario.look_for.strip()
-    if look_for:
-        return f"look for: {look_for}"
-    return "space: one iteration  n: one unit  r: run  ?: every key"
-
-
 class EngineQueue:
     """Only these workers touch the Stepper, each call under ``session.lock``.
 
@@ -64,7 +56,6 @@ class EngineQueue:
         self._draining = False
         # without a session, the first command loads the scenario, after the first paint
         self._hold = session is None
-        self._greet = True  # the first snapshot of a scenario comes with its intro_note
         if session is None:
             self._commands.append(("load", spec))
             self._pending = 1
@@ -107,7 +98,6 @@ class EngineQueue:
             note = ""
             if command == "load":
                 note = self._load(str(arg))
-                self._greet = not note
             session = self.session
             if session is None:  # the first scenario failed to load: the app exits
                 if note:
@@ -122,8 +112,6 @@ class EngineQueue:
                     except ValueError as exc:
                         note = str(exc)
                 snap = session.snapshot()
-            if self._greet and command in ("show", "load"):
-                note, self._greet = intro_note(session), False
             self.app.post_message(SnapshotReady(snap))
             if note:
                 self.app.post_message(EngineNote(note))
