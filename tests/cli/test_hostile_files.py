@@ -43,7 +43,7 @@ def npz_scenario(tmp_path: Path, name: str = "d.npz") -> str:
 
 def write_npz(tmp_path: Path, name: str = "d.npz", **arrays: np.ndarray) -> Path:
     path = tmp_path / name
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
     return path
 
 

@@ -53,7 +53,8 @@ def no_writes_outside(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
 
     def mkstemp(*args: Any, dir: Any = None, **kwargs: Any) -> tuple[int, str]:
         inside(dir)
-        return real_mkstemp(*args, dir=dir, **kwargs)
+        fd, name = real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
+        return fd, str(name)
 
     def replace(src: Any, dst: Any) -> None:
         inside(dst)
