@@ -62,7 +62,8 @@ KEYS: tuple[Key, ...] = (
         "app.engine('update')",
         "upd",
         "Apply the update",
-        "apply the update: W <- W - lr dL/dW (finishes the iteration)",
+        "apply the optimiser's update and finish the iteration"
+        " (sgd: Δw = -lr·g + α·Δw_prev; adam: Δw = -lr·m̂/(√v̂ + ε))",
         "step",
     ),
     Key(
