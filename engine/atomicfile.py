@@ -21,7 +21,7 @@ class TargetError(ValueError):
     """An output path that must not be written: str() says why in a few words, not the path."""
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
     """A file type in words, for 'is a FIFO, not a regular file'."""
     for test, name in (
         (stat.S_ISDIR, "a directory"),
@@ -72,7 +72,7 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise TargetError(f"cannot be checked ({exc.strerror})") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise TargetError(f"is {_kind(st.st_mode)}, not a regular file")
+        raise TargetError(f"is {file_kind(st.st_mode)}, not a regular file")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise TargetError(f"folder {folder!r} not writable")
     return Path(real)
@@ -130,7 +130,7 @@ def atomic_open(
         perms = 0o666 & ~read_umask()
     else:
         if not stat.S_ISREG(st.st_mode):
-            raise TargetError(f"{target}: is {_kind(st.st_mode)}, not a regular file")
+            raise TargetError(f"{target}: is {file_kind(st.st_mode)}, not a regular file")
         perms = stat.S_IMODE(st.st_mode)
     folder = str(target.parent)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temp_prefix(target.name, folder), suffix=".tmp")

@@ -6,21 +6,9 @@ import os
 import stat
 from pathlib import Path
 
+from engine.atomicfile import file_kind
+
 from .schema import ScenarioError
-
-
-def kind(mode: int) -> str:
-    """A file type in words, for 'is a FIFO, not a regular file'."""
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def regular_size(path: Path, where: str, key: str, allowed: str, missing: str | None = None) -> int:
@@ -36,7 +24,7 @@ def regular_size(path: Path, where: str, key: str, allowed: str, missing: str | 
     except OSError as exc:
         raise ScenarioError(where, key, f"cannot be read ({exc.strerror})", allowed) from None
     if not stat.S_ISREG(st.st_mode):
-        found = "is a directory" if stat.S_ISDIR(st.st_mode) else f"is {kind(st.st_mode)}"
+        found = "is a directory" if stat.S_ISDIR(st.st_mode) else f"is {file_kind(st.st_mode)}"
         if not stat.S_ISDIR(st.st_mode):
             found += ", not a regular file"
         raise ScenarioError(where, key, found, allowed)
