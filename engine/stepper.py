@@ -4,29 +4,30 @@ backward per layer, update) that can be advanced one at a time, by phase, by ite
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import rewind
 from .data import Batcher, BatcherState, check_batch_size
 from .evaluation import evaluate_sets
-from .explosion import ExplosionRule
 from .fastpath import run_fast
 from .history import History
-from .hyperparams import apply_pending, set_hyper, validate
 from .network import Network
-from .optimizers import Optimizer
+from .optimizers import HYPER_CHECKS, Optimizer
 from .undo import Saved, UndoRing
 from .unitpath import UNIT_FUNCTIONS
-from .units import EXPLODE_STEPS, Divergence, IterationState, Phase, RunResult, Unit
+from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence, IterationState, Phase, RunResult, Unit
 
 Array = np.ndarray
 
 # One counter for every Stepper in the process: two steppers (a reopened scenario, a fork)
 # never share a version, so a version alone identifies a training state.
 _VERSIONS = itertools.count(1)
+# The initial loss (the explosion rule's yardstick) is measured on at most about this many
+# training rows, evenly strided: one cheap forward pass at construction even for a big set.
+REFERENCE_ROWS = 1024
 
 
 class Stepper:
@@ -106,18 +107,27 @@ class Stepper:
         # per layer, the share of ReLU neurons never active on the training set at last_eval_step
         # (None for other layers); empty before the first evaluation
         self.dead_fraction: list[float | None] = []
-        # the explosion rule: per-sample data loss at the initial weights, its limit, counters
-        self._rule = ExplosionRule(net, self.X, self.y)
+        # the explosion rule: per-sample data loss at the initial weights, and its limit
+        self._sum_loss = net.reduction == "sum"
+        stride = -(-self.X.shape[0] // REFERENCE_ROWS)  # ceil: at most REFERENCE_ROWS rows
+        # the data loss per sample at the initial weights (on evenly strided training rows)
+        self.initial_loss = self._per_sample_loss(self.X[::stride], self.y[::stride])
+        ok = math.isfinite(self.initial_loss) and self.initial_loss > 0
+        self.explode_limit = EXPLODE_FACTOR * self.initial_loss if ok else math.inf
+        self._above = 0  # committed iterations in a row above the limit, ending at this state
+        self._streak = 0  # the same, counted since the last hyperparameter change
+        self._rewind = False  # a divergence happened: the next undo goes back to a good state
 
-    @property
-    def initial_loss(self) -> float:
-        """The data loss per sample at the initial weights: the explosion rule's yardstick."""
-        return self._rule.initial_loss
+    def _per_sample_loss(self, X: Array, y: Array) -> float:
+        """The data loss per sample (the reduction's sum divided by rows), for the rule."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.net.loss(X, y)
+        return loss / max(X.shape[0], 1) if self._sum_loss else loss
 
-    @property
-    def explode_limit(self) -> float:
-        """EXPLODE_FACTOR x initial_loss (inf when the initial loss is not finite and > 0)."""
-        return self._rule.limit
+    def _within_rule(self) -> bool:
+        """The whole training set's loss at the current weights is finite and within the limit."""
+        loss = self._per_sample_loss(self.X, self.y)
+        return math.isfinite(loss) and loss <= self.explode_limit
 
     # ---- structure ------------------------------------------------------------------------
     @staticmethod
@@ -182,28 +192,74 @@ class Stepper:
             zs=[None] * L, acts=[None] * L, deltas=[None] * L, grads_done=[False] * L
         )
 
-    # ---- hyperparameters (engine/hyperparams.py) ---------------------------------------
+    # ---- hyperparameters ------------------------------------------------------------------
+    def _set(self, name: str, value: object) -> bool:
+        """Apply now at an iteration boundary, else hold until the next iteration; True if now."""
+        self.touch()
+        if self.at_boundary:
+            self._apply(name, value)
+            self.pending.pop(name, None)
+            return True
+        self.pending[name] = value
+        return False
+
+    def _apply(self, name: str, value: object) -> None:
+        if name == "batch_size":
+            self.batcher.set_batch_size(check_batch_size(value))
+        else:
+            setattr(self.opt, name, value)
+        self.diverged = None
+        self._streak = 0  # the explosion rule gives new settings EXPLODE_STEPS iterations
+
+    def _validate(self, name: str, value: float) -> float:
+        return HYPER_CHECKS[name](name, value)
+
     def set_lr(self, lr: float) -> bool:
-        return set_hyper(self, "lr", validate("lr", lr))
+        return self._set("lr", self._validate("lr", lr))
 
     def set_momentum(self, momentum: float) -> bool:
         if not hasattr(self.opt, "momentum"):
             raise ValueError(f"{self.opt.name} has no momentum")
-        return set_hyper(self, "momentum", validate("momentum", momentum))
+        return self._set("momentum", self._validate("momentum", momentum))
 
     def set_regularization(self, l1: float | None = None, l2: float | None = None) -> bool:
         now = True
         if l1 is not None:
-            now = set_hyper(self, "l1", validate("l1", l1))
+            now = self._set("l1", self._validate("l1", l1))
         if l2 is not None:
-            now = set_hyper(self, "l2", validate("l2", l2))
+            now = self._set("l2", self._validate("l2", l2))
         return now
 
     def set_batch_size(self, batch_size: int | None) -> bool:
         check_batch_size(batch_size)
-        return set_hyper(self, "batch_size", batch_size)
+        return self._set("batch_size", batch_size)
 
-    # ---- saving and restoring (engine/rewind.py) -----------------------------------------
+    def _apply_pending(self) -> None:
+        for name, value in self.pending.items():
+            self._apply(name, value)
+        self.pending.clear()
+
+    # ---- saving and restoring -------------------------------------------------------------
+    def _save(self) -> Saved:
+        return Saved(
+            self.net.params.copy(),
+            self.opt.state(),
+            self.batcher.state(),
+            self.step,
+            self.history.lengths(),
+            self._eval_due,
+        )
+
+    def _restore(self, s: Saved) -> None:
+        self.net.params[...] = s.params
+        self.opt.load_state(s.opt_state)
+        self.batcher.load_state(s.batcher)
+        self.step = s.step
+        self.history.truncate(s.history)
+        self._eval_due = s.eval_due
+        self._units_done = 0
+        self.it = self._fresh_state()
+
     @property
     def undo_count(self) -> int:
         """How many iterations undo can go back (a partial iteration counts as one)."""
@@ -218,11 +274,67 @@ class Stepper:
         while the whole-set loss there is not finite or above the limit (as far as the undo ring
         reaches), so lowering the learning rate afterwards starts from a sound state.
         """
-        return rewind.undo(self)
+        self.touch()
+        undone = False
+        if not self.at_boundary and self._start_state is not None:
+            self._restore(self._start_state)
+            self._start_state = None
+            self._apply_pending()
+            if not self._rewind:
+                return True
+            undone = True
+        if self._rewind:
+            return self._rewind_to_good() or undone
+        if not self._pop():
+            return False
+        self.diverged = None
+        self._above = self._streak = 0
+        return True
+
+    def _pop(self) -> bool:
+        saved = self._undo.pop()
+        if saved is None:
+            return False
+        self._restore(saved)
+        self._start_state = None
+        return True
+
+    def _rewind_to_good(self) -> bool:
+        """Undo past the iterations above the limit, then until the whole-set loss is sound."""
+        popped = 0
+        for _ in range(max(self._above, 1)):
+            if not self._pop():
+                break
+            popped += 1
+        while popped and not self._within_rule() and self._pop():
+            popped += 1
+        if popped:
+            self.diverged = None
+            self._above = self._streak = 0
+            self._rewind = False
+        return popped > 0
 
     def reset(self) -> None:
         """Back to the initial weights, optimiser state and RNG: the same run can be replayed."""
-        rewind.reset(self)
+        self.touch()
+        self.net.params[...] = self.initial_params
+        self.opt.reset()
+        self.opt.bind(self.net)
+        self.opt.load_state(self.initial_opt_state)
+        self.batcher.load_state(self.initial_batcher)
+        self.step = 0
+        self.history = History(self.net.n_layers, undo_depth=self.undo_depth)
+        self._undo.clear()
+        self._eval_due = self.eval_every
+        self._units_done = 0
+        self._start_state = None
+        self.it = self._fresh_state()
+        self.diverged = None
+        self._above = self._streak = 0
+        self._rewind = False
+        self.last_eval = {}
+        self.last_eval_step = None
+        self.dead_fraction = []
 
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
@@ -292,9 +404,9 @@ class Stepper:
                 if not self.step_iteration():
                     return RunResult(0, self.diverged, time.perf_counter() - t0)
                 done = 1
-                if self._rule.streak >= EXPLODE_STEPS:  # that iteration tripped the explosion rule
+                if self._streak >= EXPLODE_STEPS:  # that iteration tripped the explosion rule
                     return RunResult(1, self.diverged, time.perf_counter() - t0)
-            apply_pending(self)
+            self._apply_pending()
             self.opt.bind(self.net)
             done, last = run_fast(self, n, should_stop, done)
         self._fast_mark = None
@@ -314,9 +426,9 @@ class Stepper:
     def begin_iteration(self) -> IterationState:
         """Unit path: apply held changes, save the start state (for undo and rollback), draw the
         batch; returns the new IterationState, which is now ``it``."""
-        apply_pending(self)
+        self._apply_pending()
         self.opt.bind(self.net)
-        self._start_state = rewind.save(self)
+        self._start_state = self._save()
         it = self._fresh_state()
         self._epoch_before = self.batcher.epoch
         idx = self.batcher.next()
@@ -363,16 +475,15 @@ class Stepper:
         self.step += 1
         self.history.record(loss, lr, sq_grad_norms)
         tripped = False
-        rule = self._rule  # its counters are updated inline: no method call per iteration
-        if (loss / rows if rule.sum_loss else loss) > rule.limit:
-            rule.above += 1
-            rule.streak += 1
-            if rule.streak >= EXPLODE_STEPS:
-                self.diverged = Divergence.exploded(self.step, rule.initial_loss)
-                rule.rewind = tripped = True
-        elif rule.above or rule.rewind:  # (tested first: the loop's common case writes nothing)
-            rule.above = rule.streak = 0
-            rule.rewind = False
+        if (loss / rows if self._sum_loss else loss) > self.explode_limit:
+            self._above += 1
+            self._streak += 1
+            if self._streak >= EXPLODE_STEPS:
+                self.diverged = Divergence.exploded(self.step, self.initial_loss)
+                self._rewind = tripped = True
+        elif self._above or self._rewind:  # (tested first: the loop's common case writes nothing)
+            self._above = self._streak = 0
+            self._rewind = False
         s = self._start_state
         if s is not None:
             self._undo.push(s.params, s.opt_state, s.batcher, s.step, s.history, s.eval_due)
@@ -380,7 +491,7 @@ class Stepper:
         if self.step >= self._eval_due:
             self._maybe_eval()
         if self.pending:
-            apply_pending(self)
+            self._apply_pending()
         return not tripped
 
     def reject_iteration(self, divergence: Divergence) -> bool:
@@ -388,10 +499,17 @@ class Stepper:
 
         Returns False, the stepping functions' "rejected"."""
         self.diverged = divergence
-        self._rule.rewind = True
+        self._rewind = True
         # the rejected propose may have overwritten the buffers the record points into
         self.it.applied = None
-        rewind.rollback(self)
+        if self._start_state is not None:
+            self._restore(self._start_state)
+            self._start_state = None
+        elif self._fast_mark is not None:
+            if self._undo.depth:
+                self._undo.pop()
+            self.batcher.load_state(self._fast_mark)
+            self._fast_mark = None
         return False
 
     # ---- evaluation -----------------------------------------------------------------------
