@@ -17,21 +17,14 @@ the repaint of every stop, as a user pressing `r` again and again would see.
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
-import pty
 import re
-import struct
-import subprocess
 import sys
-import termios
-import threading
 import time
-from pathlib import Path
 
 from scenarios.defaults import BUNDLED_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+from .pty_program import PtyProgram
+
 TARGET_KIB_S = 48.0  # issue 9: at most 48 KiB/s running at 120x36 for every bundled scenario
 SETTLE = 0.5  # seconds after a key before counting: its own repaint is not the steady rate
 # the run loop's notes when a run stops by itself (tui/run_loop.py RunLimit.reached); each names
@@ -43,82 +36,9 @@ STOP_NOTE = re.compile(
 CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
 
 
-class Pty:
-    """`python -m tui.cli ARGS` on a pseudo-terminal of a given size; logs what it writes."""
-
-    def __init__(self, args: list[str], size: tuple[int, int]) -> None:
-        master, slave = pty.openpty()
-        cols, rows = size
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
-        for var in ("NO_COLOR", "TEXTUAL_FPS", "COLUMNS", "LINES"):
-            env.pop(var, None)  # the terminal's own size and colours, as a user's shell gives
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,  # its own controlling terminal: the pty
-        )
-        os.close(slave)
-        self.master = master
-        self.lock = threading.Lock()
-        self.log: list[tuple[float, bytes]] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:  # EIO: the program closed the terminal
-                return
-            if not data:
-                return
-            with self.lock:
-                self.log.append((time.perf_counter(), data))
-
-    def send(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def since(self, t0: float) -> bytes:
-        with self.lock:
-            return b"".join(d for t, d in self.log if t >= t0)
-
-    def count(self, t0: float, t1: float) -> int:
-        with self.lock:
-            return sum(len(d) for t, d in self.log if t0 <= t < t1)
-
-    def wait_for(self, marker: bytes, timeout: float = 30.0) -> None:
-        end = time.perf_counter() + timeout
-        while marker not in self.since(0.0):
-            if self.proc.poll() is not None or time.perf_counter() > end:
-                tail = self.since(0.0)[-300:]
-                raise RuntimeError(f"no {marker!r} (exit {self.proc.poll()}): {tail!r}")
-            time.sleep(0.01)
-
-    def wait_quiet(self, quiet: float = 0.3, timeout: float = 5.0) -> None:
-        """Until nothing was written for ``quiet`` seconds (the first paint is complete)."""
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end:
-            with self.lock:
-                last = self.log[-1][0] if self.log else 0.0
-            if time.perf_counter() - last >= quiet:
-                return
-            time.sleep(0.02)
-
-    def close(self) -> None:
-        """Quit with q; kill the program if it does not exit (never leave one running)."""
-        if self.proc.poll() is None:
-            try:
-                self.send(b"q")
-                self.proc.wait(5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(5)
-        os.close(self.master)
+def tui_on_pty(args: list[str], size: tuple[int, int]) -> PtyProgram:
+    """`python -m tui.cli ARGS` on a pseudo-terminal of ``size``."""
+    return PtyProgram([sys.executable, "-m", "tui.cli", *args], size)
 
 
 def stops(buf: bytes) -> set[bytes]:
@@ -129,7 +49,7 @@ def stops(buf: bytes) -> set[bytes]:
 RUN_FOR = 10**9  # iterations typed after `g`: no scenario gets through them in a benchmark
 
 
-def start_run(app: Pty, start: str) -> float:
+def start_run(app: PtyProgram, start: str) -> float:
     """Start the run with ``start`` (g or r); returns when its last key was sent."""
     if start == "g":
         app.send(b"g")
@@ -145,7 +65,7 @@ def measure(
     name: str, size: tuple[int, int], seconds: float, start: str = "g"
 ) -> tuple[float, float, int]:
     """Bytes per second (running, paused) and how often the run stopped by itself."""
-    app = Pty(["--scenario", name], size)
+    app = tui_on_pty(["--scenario", name], size)
     try:
         app.wait_for(b"step 0")  # the scenario is built and the panels show it
         app.wait_quiet()

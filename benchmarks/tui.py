@@ -8,18 +8,10 @@ Run from the repository root (about three minutes), all parts or some:
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
-import pty
 import statistics
-import struct
-import subprocess
 import sys
-import termios
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from textual.screen import Screen
 
@@ -30,7 +22,7 @@ from tui.ladders import SPEEDS, Speed
 from tui.screens.main import MainScreen
 from tui.session import Session
 
-ROOT = Path(__file__).resolve().parent.parent  # the pty runs start there, as `python -m` does
+from .pty_program import PtyProgram
 
 SCENARIO = "five-classes"
 SIZE = (120, 36)
@@ -227,74 +219,9 @@ OUR_APP = f"from tui.app import run_app; run_app({SCENARIO!r})"
 CLI = "import sys; from tui.cli import main; sys.exit(main([]))"  # `backprop-tui`
 
 
-class PtyApp:
-    """A program on a pseudo-terminal of a given size; counts the bytes it writes."""
-
-    def __init__(self, code: str, size: tuple[int, int] = SIZE) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", PYTHONPATH=str(ROOT))
-        env.pop("NO_COLOR", None)
-        self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.master = master
-        self.log: list[tuple[float, bytes]] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.log.append((time.perf_counter(), data))
-
-    def send(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def bytes_between(self, t0: float, t1: float) -> int:
-        return sum(len(d) for t, d in list(self.log) if t0 <= t < t1)
-
-    def first(self, marker: bytes, timeout: float = 20.0) -> float:
-        """Seconds from spawn until ``marker`` has been written."""
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end:
-            buf = b"".join(d for _, d in list(self.log))
-            if marker in buf:
-                for i in range(len(self.log)):
-                    if marker in b"".join(d for _, d in self.log[: i + 1]):
-                        return self.log[i][0] - self.t0
-            time.sleep(0.002)
-        raise TimeoutError(marker)
-
-    def close(self) -> None:
-        """Quit with q; kill the program if it does not exit (never leave one running)."""
-        if self.proc.poll() is None:
-            try:
-                self.send("q")
-                self.proc.wait(5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(5)
-        os.close(self.master)
-
-    def __enter__(self) -> PtyApp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def pty_app(code: str, size: tuple[int, int] = SIZE) -> PtyProgram:
+    """``python -c code`` on a pty of ``size``."""
+    return PtyProgram([sys.executable, "-c", code], size)
 
 
 def startup(code: str, runs: int = 5) -> tuple[float, float, float]:
@@ -305,29 +232,29 @@ def startup(code: str, runs: int = 5) -> tuple[float, float, float]:
     """
     ours, empty, data = [], [], []
     for _ in range(runs):
-        with PtyApp(code) as p:
+        with pty_app(code) as p:
             ours.append(p.first(b"loading five-classes"))
             data.append(p.first(b"step 0"))
-        with PtyApp(EMPTY_APP) as p:
+        with pty_app(EMPTY_APP) as p:
             empty.append(p.first(b"loading five-classes"))
     return statistics.median(ours), statistics.median(empty), statistics.median(data)
 
 
 def terminal_bytes(size: tuple[int, int] = SIZE, seconds: float = 3.0) -> tuple[float, float]:
     """Bytes per second the app writes to a real (pseudo-)terminal, paused and running."""
-    with PtyApp(OUR_APP, size) as p:
+    with pty_app(OUR_APP, size) as p:
         p.first(b"paused")
         time.sleep(1.0)
         t0 = time.perf_counter()
         time.sleep(seconds)
-        paused = p.bytes_between(t0, time.perf_counter()) / seconds
+        paused = p.count(t0, time.perf_counter()) / seconds
         p.send("g")  # `r` stops at the schedule's end: type a run long enough to measure
         time.sleep(0.3)
         p.send("1000000\r")
         time.sleep(0.5)
         t0 = time.perf_counter()
         time.sleep(seconds)
-        running = p.bytes_between(t0, time.perf_counter()) / seconds
+        running = p.count(t0, time.perf_counter()) / seconds
         p.send("r")
         time.sleep(0.3)
     return paused, running
