@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -59,20 +58,7 @@ def _key(section: str, name: str) -> str:
     return ALIASES.get(long, long)
 
 
-def _schedule_text(value: object) -> object:
-    """A schedule as text that engine.schedules.parse_schedule reads back (None: constant)."""
-    if value is None or isinstance(value, str):
-        return value
-    for method in ("text", "spec", "describe"):
-        f = getattr(value, method, None)
-        if callable(f):
-            return str(f())
-    return str(value)
-
-
 def _jsonable(key: str, value: object) -> object:
-    if key == "training.schedule":
-        return _schedule_text(value)
     if key == "training.batch_size" and value is None:
         return "full"
     if isinstance(value, Path):
@@ -119,7 +105,7 @@ def _toml_value(key: str, value: object) -> object:
 
 
 def _raw(scenario: Scenario, config: Mapping[str, object], changed: set[str]) -> dict[str, Any]:
-    """The TOML document that parses back into ``config`` (the schedule is set apart).
+    """The TOML document that parses back into ``config``.
 
     Keys the loader refuses in combination are left out: momentum with adam, the betas and eps
     with sgd (unless ``changed`` holds them: then the loader says why not), steps beside epochs,
@@ -127,8 +113,6 @@ def _raw(scenario: Scenario, config: Mapping[str, object], changed: set[str]) ->
     """
     tables: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
     for key, value in config.items():
-        if key == "training.schedule":
-            continue
         section, name = _field(key)
         if key == "training.batch_size" and value is None:
             value = "full"  # None means the full batch here, not "left out"
@@ -153,20 +137,6 @@ def _raw(scenario: Scenario, config: Mapping[str, object], changed: set[str]) ->
         "look_for": scenario.look_for,
         **tables,
     }
-
-
-def _parse_schedule(where: str, text: object) -> object:
-    """The schedule object for ``text``, through H3's engine.schedules when it exists."""
-    if text is None:
-        return None
-    try:
-        schedules = importlib.import_module("engine.schedules")
-    except ImportError:
-        return text
-    try:
-        return schedules.parse_schedule(str(text))
-    except ValueError as exc:
-        raise ScenarioError(where, "training.schedule", str(exc), "") from None
 
 
 def with_changes(
@@ -213,15 +183,6 @@ def with_changes(
         key = _key(*exc.key.split(".", 1)) if "." in exc.key else exc.key
         shown = given.get(key, exc.key)
         raise ScenarioError(exc.where, shown, exc.found, exc.allowed) from None
-    spec_fields = {f.name for f in dataclasses.fields(new.training)}
-    if "schedule" in spec_fields:
-        if "training.schedule" in given:
-            schedule = _parse_schedule(where, config["training.schedule"])
-        else:
-            schedule = getattr(scenario.training, "schedule", None)
-        # through a dict: the field is H3's, and mypy checks replace()'s keywords
-        extra: dict[str, Any] = {"schedule": schedule}
-        new = dataclasses.replace(new, training=dataclasses.replace(new.training, **extra))
     return dataclasses.replace(new, source=scenario.source)
 
 

@@ -140,3 +140,16 @@ def test_needs_new_weights() -> None:
         ["training.lr", "data.noise"],
     ):
         assert needs_new_weights(keys), keys
+
+
+def test_schedule_is_text_and_checked() -> None:
+    scn = load_scenario("xor")
+    if "training.schedule" not in resolved_config(scn):
+        pytest.skip("scenarios have no lr schedule yet")
+    assert resolved_config(scn)["training.schedule"] == "constant"
+    new = with_changes(scn, {"training.schedule": "cosine:steps=100"})
+    config = resolved_config(new)
+    assert config["training.schedule"] == new.training.schedule  # canonical text
+    assert "schedule" in describe_difference(config, resolved_config(scn))
+    with pytest.raises(ScenarioError, match=r"^command line: training.schedule: "):
+        with_changes(scn, {"training.schedule": "cosin"}, where="command line")
