@@ -91,10 +91,48 @@ class Session:
             batch = ladder(size, self.n_train)
             now = st.set_batch_size(batch)
             note = format_batch(batch, self.n_train) + ("" if now else " from next step")
+        elif command == "set":
+            note = self._set_many(cast("dict[str, object]", arg))
         else:
             raise ValueError(f"unknown command {command!r}")
         self.evaluate()
         return note
+
+    def _set_many(self, changes: dict[str, object]) -> str:
+        """Hyperparameters that keep the weights, each through the Stepper's setter (held to
+        the end of an iteration begun): keys lr, batch_size, momentum, l1, l2, schedule. All
+        are checked before any applies, so a bad value changes nothing (ValueError)."""
+        st = self.stepper
+        unknown = sorted(set(changes) - {"lr", "batch_size", "momentum", "l1", "l2", "schedule"})
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(unknown)} without new weights")
+        from engine.data import check_batch_size
+        from engine.optimizers import HYPER_CHECKS
+
+        for name in ("lr", "momentum", "l1", "l2"):
+            if name in changes:
+                HYPER_CHECKS[name](name, cast(float, changes[name]))
+        if "momentum" in changes and not hasattr(st.opt, "momentum"):
+            raise ValueError(f"{st.opt.name} has no momentum")
+        if "batch_size" in changes:
+            check_batch_size(changes["batch_size"])
+        now = True
+        if "lr" in changes:
+            now = st.set_lr(float(cast(float, changes["lr"])))
+        if "batch_size" in changes:
+            now = st.set_batch_size(cast("int | None", changes["batch_size"]))
+        if "momentum" in changes:
+            now = st.set_momentum(float(cast(float, changes["momentum"])))
+        if "l1" in changes or "l2" in changes:
+            l1, l2 = changes.get("l1"), changes.get("l2")
+            now = st.set_regularization(
+                None if l1 is None else float(cast(float, l1)),
+                None if l2 is None else float(cast(float, l2)),
+            )
+        if "schedule" in changes:
+            now = st.set_schedule(changes["schedule"])  # type: ignore[arg-type]
+        names = ", ".join(sorted(changes))
+        return f"{names} set" + ("" if now else " from next step")
 
     def current_map(self, refresh: bool = True) -> DecisionMap | None:
         """The decision map, recomputed only when asked and the weights or size changed."""

@@ -1,0 +1,68 @@
+"""The loss overlay of a comparison: each run's curve, colour, glyph and label, frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    import numpy as np
+
+# One look per slot (a run keeps its slot while it is in the comparison): a bright 256-colour
+# for the focused run, a darker one of the same hue for the others ("dimmed"), and a glyph that
+# names the run without colour. Hues after Okabe-Ito, told apart by colour-blind readers too.
+RUN_COLOURS: tuple[tuple[int, int], ...] = (
+    (51, 30),  # cyan
+    (214, 130),  # orange
+    (207, 96),  # pink
+    (83, 28),  # green
+    (227, 136),  # yellow
+    (75, 25),  # blue
+    (203, 124),  # red
+    (255, 244),  # white
+)
+RUN_GLYPHS = "•x+o*#@%"
+
+
+@dataclass(frozen=True, eq=False)
+class OverlayCurve:
+    """One run's batch-loss curve, downsampled, and how to draw and name it."""
+
+    run_id: int  # "run 2": its number in the comparison, in creation order
+    slot: int  # index into RUN_COLOURS and RUN_GLYPHS
+    label: str  # what differs from the other runs, e.g. "lr 0.2"
+    x: np.ndarray  # steps (1-based: the loss of iteration k is drawn at k)
+    y: np.ndarray  # batch loss before the update
+    diff: np.ndarray  # y minus the first run's loss at the same step (NaN where it has none)
+    step: int
+    diverged: bool
+    focused: bool
+
+    @property
+    def colour(self) -> int:
+        return RUN_COLOURS[self.slot][0 if self.focused else 1]
+
+    @property
+    def glyph(self) -> str:
+        return RUN_GLYPHS[self.slot]
+
+
+@dataclass(frozen=True, eq=False)
+class Overlay:
+    """Every run of a comparison of two or more runs, the focused one last (drawn on top).
+
+    ``key`` changes whenever anything drawn changes (the runs' versions, labels, focus): the
+    panel's redraw key.
+    """
+
+    curves: tuple[OverlayCurve, ...]
+    base_id: int  # the first run: the difference view subtracts its curve
+    key: tuple[object, ...]
+
+
+def run_colour(slot: int, focused: bool = True) -> int:
+    return RUN_COLOURS[slot][0 if focused else 1]
+
+
+def run_glyph(slot: int) -> str:
+    return RUN_GLYPHS[slot]
