@@ -1,0 +1,453 @@
+"""K networks of one shape trained in one batched numpy pass, bit for bit as one at a time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import get_activation, output_function
+from .data import Batcher
+from .evaluation import evaluate_sets
+from .network import Network
+from .optimizers import SGD, Adam, Optimizer
+from .stepper import REFERENCE_ROWS
+from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence
+
+Array = np.ndarray
+ActFn = Callable[[Array], Array]
+GradFn = Callable[[Array, Array], Array]
+
+# Below this squared gradient norm the per-layer BLAS dots the single path computes are surely
+# finite too (they differ from any other summation order by a relative ~n*eps), so the exact
+# per-model dots are needed only above it: the rare road to overflow.
+_SURELY_FINITE = 1e300
+
+
+@dataclass(frozen=True)
+class StackModel:
+    """One model of a stack: initial weights, the generator of its batch order, its settings.
+
+    ``rng`` is consumed by the stack (as the Stepper consumes its own): pass a fresh generator
+    per model. Models whose generators are in the same state share one batch order.
+    """
+
+    params: Array
+    rng: np.random.Generator
+    lr: float
+    momentum: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
+
+
+@dataclass
+class StackResult:
+    """Where one model ended: its weights, committed steps and divergence (None if it did not)."""
+
+    params: Array
+    steps: int
+    diverged: Divergence | None
+    initial_loss: float
+
+
+class StackedTrainer:
+    """Trains K copies of ``template``'s architecture at once, each with its own lr, momentum, L1,
+    L2, initial weights and batch order; every model has the same batch size.
+
+    Every operation is the single path's (Stepper.run, engine/fastpath.py) on a stacked array:
+    ``np.matmul`` on (K, B, n_in) x (K, n_in, n_out) calls the same BLAS kernel per model as the
+    2-D product (measured: bit-identical for every shape tried, broadcast inputs and strided
+    outputs included), the batch reductions run along the same axis in the same order, and the
+    element-wise maths is the same ufunc. So each model's weights agree bit for bit with the same
+    run trained alone by the Stepper. Signed zeros are kept too: a term the single path does not
+    add (momentum 0, L1/L2 0) is not added here either, rather than added as 0.0.
+
+    Divergence follows the Stepper's rules per model: a non-finite loss, gradient or new weight
+    rejects that model's iteration; the batch loss per sample above 10x its initial loss for 20
+    committed steps in a row stops it after that step. A diverged model is frozen and taken out of
+    the stack; the others go on.
+    """
+
+    def __init__(
+        self,
+        template: Network,
+        models: Sequence[StackModel],
+        X: Array,
+        y: Array,
+        batch_size: int | None,
+        optimizer: str = "sgd",
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        X_test: Array | None = None,
+        y_test: Array | None = None,
+        task: str = "classification",
+    ) -> None:
+        if optimizer not in ("sgd", "adam"):
+            raise ValueError(f"unknown optimizer {optimizer!r}; valid: sgd, adam")
+        if not models:
+            raise ValueError("a stack needs at least one model")
+        net = template
+        self.net = net
+        self.optimizer = optimizer
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.X = net.as_inputs(X)
+        self.y = net.as_targets(y)
+        self.X_test = None if X_test is None else net.as_inputs(X_test)
+        self.y_test = None if y_test is None else net.as_targets(y_test)
+        self.task = task
+        self.K = len(models)
+        self.models = list(models)
+        # The optimisers check the hyperparameters exactly as a single run would.
+        self._opts: list[Optimizer] = [self._optimizer(m) for m in models]
+        n_params = net.n_params
+        P = np.empty((self.K, n_params), dtype=net.dtype)
+        for k, m in enumerate(models):
+            if m.params.shape != (n_params,):
+                raise ValueError(f"model {k}: params must have shape ({n_params},)")
+            P[k] = m.params
+        # models whose generators are in the same state share one batcher (one batch order)
+        self._batchers: list[Batcher] = []
+        group: list[int] = []
+        states: list[object] = []
+        for m in models:
+            st = m.rng.bit_generator.state
+            if st in states:
+                group.append(states.index(st))
+            else:
+                states.append(st)
+                group.append(len(self._batchers))
+                self._batchers.append(Batcher(self.X.shape[0], batch_size, m.rng))
+        self.batch_size = self._batchers[0].batch_size
+        self.step = 0
+        self.results: list[StackResult | None] = [None] * self.K
+        self.initial_loss = np.array([self._reference_loss(P[k]) for k in range(self.K)])
+        ok = np.isfinite(self.initial_loss) & (self.initial_loss > 0)
+        self._limit_all = np.where(ok, EXPLODE_FACTOR * self.initial_loss, np.inf)
+        self._sum_loss = net.reduction == "sum"
+        # per-layer functions and the parameter layout, shared by every model
+        self._L = net.n_layers
+        self._f: list[ActFn] = []
+        self._fprime: list[GradFn | None] = []
+        for layer in net.layers:
+            act = layer.activation
+            self._f.append(output_function(act) if layer.is_output else get_activation(act).f)
+            self._fprime.append(None if layer.is_output else get_activation(act).grad)
+        self._softmax_out = net.output == "softmax"
+        self._active = np.arange(self.K)
+        self._group = np.array(group)
+        self._set_stack(
+            P,
+            np.zeros_like(P),
+            np.zeros_like(P) if optimizer == "adam" else None,
+            np.zeros_like(P) if optimizer == "adam" else None,
+            np.zeros(self.K, dtype=np.int64),
+        )
+        self.t = 0  # Adam's step count (every active model has the same)
+        self._adam_next: tuple[Array, Array, int] = (self.P, self.P, 0)
+
+    # ---- set-up -----------------------------------------------------------------------------
+    def _optimizer(self, m: StackModel) -> Optimizer:
+        if self.optimizer == "adam":
+            return Adam(m.lr, self.beta1, self.beta2, self.eps, l1=m.l1, l2=m.l2)
+        return SGD(m.lr, m.momentum, l1=m.l1, l2=m.l2)
+
+    def _reference_loss(self, params: Array) -> float:
+        """The Stepper's initial loss: the data loss per sample on evenly strided rows."""
+        self.net.params[...] = params
+        stride = -(-self.X.shape[0] // REFERENCE_ROWS)
+        Xr, yr = self.X[::stride], self.y[::stride]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.net.loss(Xr, yr)
+        return loss / max(Xr.shape[0], 1) if self.net.reduction == "sum" else loss
+
+    def _set_stack(
+        self, P: Array, V: Array, M: Array | None, S: Array | None, streak: Array
+    ) -> None:
+        """Install the active models' arrays and their per-model settings as columns."""
+        act = self._active
+        self.P, self.V, self.M, self.S, self._streak = P, V, M, S, streak
+        self._P_spare = np.empty_like(P)
+        self._V_spare = np.empty_like(V)
+        self.G = np.empty_like(P)
+        opts = [self._opts[k] for k in act]
+        self._lr = np.array([-o.lr for o in opts], dtype=P.dtype)[:, None]
+        mom = np.array([getattr(o, "momentum", 0.0) for o in opts], dtype=P.dtype)
+        self._mom = mom[:, None]
+        self._mom_rows = (mom > 0)[:, None]
+        self._any_mom = bool(mom.any())
+        self._all_mom = bool(mom.all())
+        l1 = np.array([o.l1 for o in opts], dtype=P.dtype)
+        l2 = np.array([o.l2 for o in opts], dtype=P.dtype)
+        self._l1, self._l2 = l1[:, None], l2[:, None]
+        wm = self.net.weight_mask[None, :]
+        self._l1_where = wm & (l1 > 0)[:, None]
+        self._l1_rows = (l1 > 0)[:, None]
+        self._l2_where = wm & (l2 > 0)[:, None]
+        self._reg_rows = ((l1 > 0) | (l2 > 0))[:, None]
+        self._any_reg = bool(self._reg_rows.any())
+        self._limit = self._limit_all[act]
+        self._views()
+
+    def _views(self) -> None:
+        """Per-layer (K, fan_in, fan_out) and (K, fan_out) views of the weights and gradients."""
+        net, K = self.net, len(self._active)
+        self._W: list[Array] = []
+        self._b: list[Array] = []
+        self._gW: list[Array] = []
+        self._gb: list[Array] = []
+        for ws, bs, layer in zip(net.w_slices, net.b_slices, net.layers, strict=True):
+            shape = (K, layer.fan_in, layer.fan_out)
+            self._W.append(self.P[:, ws].reshape(shape))
+            self._b.append(self.P[:, bs])
+            self._gW.append(self.G[:, ws].reshape(shape))
+            self._gb.append(self.G[:, bs])
+
+    @property
+    def active(self) -> int:
+        """Models still training."""
+        return len(self._active)
+
+    # ---- training ---------------------------------------------------------------------------
+    def run(self, n: int, should_stop: Callable[[], bool] | None = None) -> int:
+        """Up to n iterations of every active model; returns how many were run (fewer when every
+        model diverged or ``should_stop`` said so)."""
+        done = 0
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            while done < n and len(self._active):
+                if should_stop is not None and should_stop():
+                    break
+                self._iteration()
+                done += 1
+        return done
+
+    def _batch(self) -> tuple[Array, Array]:
+        """This iteration's inputs (K or 1, B, n_in) and targets, one batch order per group."""
+        idx = [b.next() for b in self._batchers]
+        if idx[0] is None:  # full batch: every model sees the whole set in its stored order
+            return self.X[None], self.y[None]
+        if len(idx) == 1:
+            i0 = idx[0]
+            return self.X[i0][None], self.y[i0][None]
+        rows = np.stack([i for i in idx if i is not None])[self._group[self._active]]
+        return self.X[rows], self.y[rows]
+
+    def _iteration(self) -> None:
+        step = self.step + 1
+        Xb, yb = self._batch()
+        n = Xb.shape[1]
+        # forward: z = a @ W + b, a = f(z), each model with its own W
+        zs: list[Array] = []
+        acts: list[Array] = []
+        a = Xb
+        for W, b, f in zip(self._W, self._b, self._f, strict=True):
+            z = np.matmul(a, W)
+            z += b[:, None, :]
+            a = _softmax(z) if f is _SOFTMAX else f(z)
+            zs.append(z)
+            acts.append(a)
+        ps = self._per_sample(zs[-1], acts[-1], yb)
+        loss = ps.sum(axis=1).astype(np.float64)
+        if self.net.reduction == "mean":
+            loss = loss / n
+        rejected: dict[int, Divergence] = {}
+        for k in np.flatnonzero(~np.isfinite(loss)):
+            rejected[int(k)] = Divergence(step, "loss", None, "the loss")
+        # backward: dL/dW = a_prev^T delta, dL/db = sum of delta over the batch, one layer down
+        delta = self._delta(zs[-1], acts[-1], yb, n)
+        for i in range(self._L - 1, -1, -1):
+            a_prev = acts[i - 1] if i > 0 else Xb
+            np.matmul(a_prev.transpose(0, 2, 1), delta, out=self._gW[i])
+            np.sum(delta, axis=1, out=self._gb[i])
+            if i > 0:
+                fprime = self._fprime[i - 1]
+                assert fprime is not None
+                delta = np.matmul(delta, self._W[i].transpose(0, 2, 1))
+                delta *= fprime(zs[i - 1], acts[i - 1])
+        G = self.G
+        gsq = np.einsum("ij,ij->i", G, G)
+        for k in np.flatnonzero(~(gsq < _SURELY_FINITE)):
+            if int(k) in rejected:
+                continue
+            # the single path's own test: one BLAS dot per layer, summed in Python
+            segs = [
+                G[k, o : bs.stop]
+                for o, bs in zip(self.net.layer_offsets, self.net.b_slices, strict=True)
+            ]
+            sq = [s.dot(s) for s in segs]
+            if not math.isfinite(float(sum(sq))):
+                rejected[int(k)] = Divergence.in_update(step, sq)
+        if self._any_reg:
+            self._add_reg_grad(G)
+        U = self._propose(G)
+        new = np.add(self.P, U, out=self._P_spare)
+        total = new.sum(axis=1)  # finite only if every weight is
+        for k in np.flatnonzero(~np.isfinite(total)):
+            if int(k) not in rejected and not np.isfinite(new[k]).all():
+                rejected[int(k)] = Divergence.in_update(step, [0.0])
+        # commit: new weights and optimiser state for every model not rejected
+        old = self.P
+        if rejected:
+            bad = np.fromiter(rejected, dtype=np.intp)
+            new[bad] = old[bad]  # a rejected model keeps the weights it had
+        self.P, self._P_spare = new, old
+        self._commit_state()
+        self.step = step
+        self._views()
+        per_sample = loss / n if self._sum_loss else loss
+        above = per_sample > self._limit
+        self._streak = np.where(above, self._streak + 1, 0)
+        frozen: dict[int, Divergence] = dict(rejected)
+        for k in np.flatnonzero(self._streak >= EXPLODE_STEPS):
+            if int(k) not in frozen:
+                model = int(self._active[k])
+                frozen[int(k)] = Divergence.exploded(step, float(self.initial_loss[model]))
+        if frozen:
+            self._freeze(frozen, old)
+
+    def _per_sample(self, z: Array, a: Array, y: Array) -> Array:
+        """Loss.per_sample for every model: (K, B)."""
+        lf = self.net.loss_fn
+        if lf.name == "cross_entropy":
+            K, B = a.shape[0], a.shape[1]
+            yy = np.broadcast_to(y, (K, B))
+            pc = a[np.arange(K)[:, None], np.arange(B)[None, :], yy]
+            nll: Array = -np.log(pc)
+            for k in np.flatnonzero(~(pc.min(axis=1) > 1e-300)):
+                nll[k] = lf.per_sample(z[k], a[k], yy[k])  # the log-sum-exp road, per model
+            return nll
+        if lf.name == "binary_cross_entropy":
+            bce: Array = (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=-1)
+            return bce
+        d = a - y
+        se: Array = 0.5 * (d * d).sum(axis=-1)
+        return se
+
+    def _delta(self, z: Array, a: Array, y: Array, n: int) -> Array:
+        """Loss.delta for every model: dL/dz of the output layer, (K, B, n_out)."""
+        lf = self.net.loss_fn
+        if lf.name == "cross_entropy":
+            K, B = a.shape[0], a.shape[1]
+            d = a.copy()
+            d[np.arange(K)[:, None], np.arange(B)[None, :], np.broadcast_to(y, (K, B))] -= 1
+        elif lf.name == "binary_cross_entropy":
+            d = a - y
+        else:
+            d = (a - y) * get_activation(lf.output).grad(z, a)
+        if lf.reduction == "mean":
+            d /= n
+        return d
+
+    def _add_reg_grad(self, G: Array) -> None:
+        """G += l2 W + l1 sign(W) (weights only) for the regularised models, as Optimizer.reg_grad
+        builds it: zeros, the l2 term, then the l1 term added."""
+        P = self.P
+        R = np.zeros_like(P)
+        np.multiply(P, self._l2, out=R, where=self._l2_where)
+        if self._l1_rows.any():
+            t = np.where(self._l1_where, self._l1 * np.sign(P), 0)
+            np.add(R, t, out=R, where=self._l1_rows)
+        np.add(G, R, out=G, where=self._reg_rows)
+
+    def _propose(self, G: Array) -> Array:
+        """The optimiser's proposed update for every model (its state is committed later)."""
+        if self.optimizer == "adam":
+            return self._propose_adam(G)
+        U: Array = np.multiply(G, self._lr)
+        if self._any_mom:
+            # dw(t) = -lr g + alpha dw(t-1), only for the models with momentum
+            Vn = self._V_spare
+            if self._all_mom:
+                np.multiply(self.V, self._mom, out=Vn)
+                Vn += U
+                return Vn
+            np.multiply(self.V, self._mom, out=Vn, where=self._mom_rows)
+            np.add(Vn, U, out=Vn, where=self._mom_rows)
+            np.copyto(U, Vn, where=self._mom_rows)
+        return U
+
+    def _propose_adam(self, G: Array) -> Array:
+        """Adam's u = -lr m_hat / (sqrt(s_hat) + eps) in Adam.propose's order of operations."""
+        assert self.M is not None and self.S is not None
+        t = self.t + 1
+        b1, b2 = self.beta1, self.beta2
+        M = np.multiply(self.M, b1)
+        M += np.multiply(G, 1 - b1)
+        S = np.multiply(self.S, b2)
+        tmp = np.multiply(G, G)
+        tmp *= 1 - b2
+        S += tmp
+        self._adam_next = (M, S, t)
+        U: Array = np.divide(M, 1 - b1**t)
+        U *= self._lr
+        denom = np.divide(S, 1 - b2**t)
+        np.sqrt(denom, out=denom)
+        denom += self.eps
+        U /= denom
+        return U
+
+    def _commit_state(self) -> None:
+        if self.optimizer == "adam":
+            self.M, self.S, self.t = self._adam_next
+        elif self._any_mom:
+            self.V, self._V_spare = self._V_spare, self.V
+
+    def _freeze(self, frozen: dict[int, Divergence], old: Array) -> None:
+        """Take diverged models out of the stack, keeping their final weights and reports."""
+        for k, div in frozen.items():
+            model = int(self._active[k])
+            committed = div.limit is not None  # the explosion rule keeps the step it tripped on
+            self.results[model] = StackResult(
+                self.P[k].copy(),
+                self.step if committed else self.step - 1,
+                div,
+                float(self.initial_loss[model]),
+            )
+        keep = np.ones(len(self._active), dtype=bool)
+        keep[list(frozen)] = False
+        self._active = self._active[keep]
+        self._set_stack(
+            self.P[keep],
+            self.V[keep],
+            None if self.M is None else self.M[keep],
+            None if self.S is None else self.S[keep],
+            self._streak[keep],
+        )
+
+    # ---- results ----------------------------------------------------------------------------
+    def finish(self) -> list[StackResult]:
+        """Every model's result, in the order given (the active ones at the current step)."""
+        for k, model in enumerate(self._active):
+            self.results[int(model)] = StackResult(
+                self.P[k].copy(), self.step, None, float(self.initial_loss[model])
+            )
+        out = [r for r in self.results if r is not None]
+        assert len(out) == self.K
+        return out
+
+    def evaluate(self, result: StackResult, model: int) -> dict[str, float | None]:
+        """The Stepper's whole-set evaluation of one model's weights (data + regularisation loss,
+        accuracy; train and test)."""
+        self.net.params[...] = result.params
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return evaluate_sets(
+                self.net,
+                self._opts[model],
+                self.X,
+                self.y,
+                self.X_test,
+                self.y_test,
+                self.task,
+            )
+
+
+def _softmax(z: Array) -> Array:
+    """activations.softmax over the last axis of a stack: subtract the row max, exp, normalise."""
+    e: Array = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+_SOFTMAX = output_function("softmax")
