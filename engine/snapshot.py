@@ -103,6 +103,8 @@ class Settings:
     batch_size: int | None  # setting; None = full batch
     momentum: float | None
     pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
+    schedule: str = ""  # the lr schedule's describe() when not constant ("cosine 5,000")
+    base_lr: float | None = None  # what the schedule multiplies (the lr +/-/= set)
 
 
 @dataclass(frozen=True)
@@ -306,10 +308,12 @@ def take_snapshot(
         deltas_kept=it.deltas_kept,
     )
     settings = Settings(
-        lr=st.lr if st.at_boundary else it.lr,  # a finished iteration: what the next one uses
+        lr=st.lr_in_force,  # a finished iteration: what the next one uses
         batch_size=st.batch_size,
         momentum=getattr(st.opt, "momentum", None),
         pending=tuple(sorted(st.pending.items())),
+        schedule="" if st.schedule.is_constant else st.schedule.describe(),
+        base_lr=st.lr,
     )
     batch = Batch(
         size=int(it.batch_size or st.batcher.effective_batch_size),

@@ -16,6 +16,7 @@ from .fastpath import run_fast
 from .history import History
 from .network import Network
 from .optimizers import HYPER_CHECKS, Optimizer
+from .schedules import CONSTANT, Schedule
 from .undo import Saved, UndoRing
 from .unitpath import UNIT_FUNCTIONS
 from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence, IterationState, Phase, RunResult, Unit
@@ -35,6 +36,10 @@ class Stepper:
 
     Hyperparameters set mid-iteration are held in ``pending`` and applied as soon as that
     iteration ends, so an iteration always runs with one learning rate and one batch size.
+
+    The learning rate in force (``lr_in_force``, the optimiser's ``lr`` while an iteration runs,
+    and each history row's lr) is the base ``lr`` (what ``set_lr`` sets) x ``schedule.lr_at(step)``
+    at the start of each iteration, on the unit and the fast path alike.
 
     Divergence (``diverged``, a Divergence saying which rule) is either a non-finite loss,
     gradient or weight (the iteration is rejected), or the explosion rule: the batch loss per
@@ -57,12 +62,17 @@ class Stepper:
         eval_every: int = 100,
         undo_depth: int = 100,
         task: str = "classification",
+        schedule: Schedule = CONSTANT,
     ) -> None:
         if task not in ("classification", "regression"):
             raise ValueError(f"unknown task {task!r}; valid: classification, regression")
         self.net = net
         self.opt = optimizer
         optimizer.bind(net)
+        # the optimiser's lr is the one in force; the base lr and the schedule live here
+        self._base_lr = optimizer.lr
+        self._schedule = schedule
+        self._scheduled = not schedule.is_constant  # tested per iteration on the fast path
         self.X = net.as_inputs(X)
         self.y = net.as_targets(y)
         if self.X.shape[0] != self.y.shape[0]:
@@ -81,6 +91,7 @@ class Stepper:
         self.eval_every = int(eval_every)
         self.undo_depth = int(undo_depth)
         self.step = 0
+        self._sync_lr()
         # changes whenever anything a snapshot shows changes: the one cache key for the UI
         self.version = next(_VERSIONS)
         self.pending: dict[str, object] = {}
@@ -180,7 +191,29 @@ class Stepper:
 
     @property
     def lr(self) -> float:
-        return self.opt.lr
+        """The base learning rate (what set_lr sets); the schedule multiplies it."""
+        return self._base_lr
+
+    @property
+    def schedule(self) -> Schedule:
+        return self._schedule
+
+    def lr_at(self, step: int) -> float:
+        """The lr an iteration starting after ``step`` iterations runs with (base x schedule)."""
+        if not self._scheduled:
+            return self._base_lr
+        return self._base_lr * self._schedule.lr_at(step)
+
+    @property
+    def lr_in_force(self) -> float:
+        """The current iteration's lr; at an iteration boundary, the next iteration's."""
+        if self.at_boundary:
+            return self.lr_at(self.step)
+        return self.it.lr
+
+    def _sync_lr(self) -> None:
+        """Put the lr for the iteration about to start (after ``step`` done) in the optimiser."""
+        self.opt.lr = self.lr_at(self.step)
 
     @property
     def batch_size(self) -> int | None:
@@ -206,6 +239,14 @@ class Stepper:
     def _apply(self, name: str, value: object) -> None:
         if name == "batch_size":
             self.batcher.set_batch_size(check_batch_size(value))
+        elif name == "lr":
+            self._base_lr = float(value)  # type: ignore[arg-type]  # checked by set_lr
+            self._sync_lr()
+        elif name == "schedule":
+            assert isinstance(value, Schedule)
+            self._schedule = value
+            self._scheduled = not value.is_constant
+            self._sync_lr()
         else:
             setattr(self.opt, name, value)
         self.diverged = None
@@ -234,6 +275,12 @@ class Stepper:
         check_batch_size(batch_size)
         return self._set("batch_size", batch_size)
 
+    def set_schedule(self, schedule: Schedule) -> bool:
+        """A new lr schedule, from the next iteration on (its factor at the current step)."""
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"expected a Schedule, got {type(schedule).__name__}")
+        return self._set("schedule", schedule)
+
     def _apply_pending(self) -> None:
         for name, value in self.pending.items():
             self._apply(name, value)
@@ -259,6 +306,7 @@ class Stepper:
         self._eval_due = s.eval_due
         self._units_done = 0
         self.it = self._fresh_state()
+        self._sync_lr()  # the step went back: so did the schedule
 
     @property
     def undo_count(self) -> int:
@@ -335,6 +383,7 @@ class Stepper:
         self.last_eval = {}
         self.last_eval_step = None
         self.dead_fraction = []
+        self._sync_lr()
 
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
@@ -428,6 +477,8 @@ class Stepper:
         batch; returns the new IterationState, which is now ``it``."""
         self._apply_pending()
         self.opt.bind(self.net)
+        if self._scheduled:
+            self._sync_lr()
         self._start_state = self._save()
         it = self._fresh_state()
         self._epoch_before = self.batcher.epoch
@@ -447,6 +498,8 @@ class Stepper:
         The fast path leaves the weights and optimiser state untouched until the update is
         accepted, so the batch position is all a rejection has to rewind.
         """
+        if self._scheduled:
+            self.opt.lr = self._base_lr * self._schedule.lr_at(self.step)
         batcher = self.batcher
         mark = batcher.state()
         if self._undo.depth:

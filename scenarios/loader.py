@@ -18,6 +18,7 @@ from engine.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS, VALID_PAIRS
 from engine.network import DTYPES
+from engine.schedules import ScheduleError, parse_schedule
 
 from .datasets import GENERATORS
 from .defaults import BUNDLED_DIR, DEFAULT_SCENARIO
@@ -65,6 +66,7 @@ TRAINING_KEYS = (
     "epochs",
     "eval_every",
     "seed",
+    "schedule",
 )
 TASKS = ("classification", "regression")
 DEFAULT_STEPS = 1000
@@ -306,6 +308,11 @@ def _training(t: TomlTable) -> TrainingSpec:
     epochs = t.integer("epochs", None, 1, 10**9)
     eval_every = t.integer("eval_every", 100, 1, 10**12) or 100
     seed = t.integer("seed", 0, 0, 2**63 - 1) or 0
+    schedule = t.string("schedule", "constant")
+    try:
+        schedule = str(parse_schedule(schedule))
+    except ScheduleError as e:
+        raise t.error("schedule", e.found, e.allowed) from None
     return TrainingSpec(
         optimizer or "sgd",
         lr,
@@ -320,4 +327,5 @@ def _training(t: TomlTable) -> TrainingSpec:
         epochs,
         eval_every,
         seed,
+        schedule,
     )

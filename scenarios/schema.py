@@ -95,6 +95,8 @@ class TrainingSpec:
     epochs: int | None
     eval_every: int
     seed: int  # seeds weight initialisation and batch shuffling
+    # the lr schedule's canonical text (engine.schedules: str(parse_schedule(text)))
+    schedule: str = "constant"
 
     def total_steps(self, steps_per_epoch: int) -> int:
         """The run's length in iterations: ``steps``, or ``epochs`` whole passes."""

@@ -59,6 +59,11 @@ def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
         (f"phase {phase_label(snap)}".ljust(6 + longest_phase(snap)), "bold"),
         (f"lr {format_lr(snap.settings.lr)}", ""),
     ]
+    base = snap.settings.base_lr
+    if snap.settings.schedule and base is not None:  # the lr in force is base x schedule
+        # it changes every step: its room is the longest ('lr 1.234e-05'), so nothing moves
+        parts[-1] = (parts[-1][0].ljust(12), "")
+        parts.append((f"({format_lr(base)} x {snap.settings.schedule})", "dim"))
     if "lr" in pending:
         parts.append((f"(lr {format_lr(pending['lr'])} from next step)", "italic"))  # type: ignore[arg-type]
     parts.append((format_batch(snap.settings.batch_size, n), ""))

@@ -1,0 +1,204 @@
+"""Learning-rate schedules: the factor the base lr is multiplied by at each step, and their text."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+KINDS = ("constant", "step", "cosine")
+# the text forms, for messages and the docs; N an integer >= 1, F a number
+SYNTAX = (
+    "constant, step:every=N[,factor=F], cosine:steps=N[,min=F], "
+    "warmup:steps=N, or warmup:steps=N+step:... / +cosine:..."
+)
+MAX_STEPS = 10**12  # as far as a scenario's training.steps goes
+MAX_TEXT = 200  # a schedule is a few dozen characters; longer is a mistake (or hostile)
+
+
+class ScheduleError(ValueError):
+    """A schedule text that does not parse; str() is one line: what was found, what is allowed.
+
+    ``found`` and ``allowed`` are kept apart so a caller can name its own place (a flag, a TOML
+    key) around them, e.g. ``--schedule: found 'cosin' (did you mean 'cosine'?); allowed: ...``.
+    """
+
+    def __init__(self, found: str, allowed: str = SYNTAX) -> None:
+        self.found = found
+        self.allowed = allowed
+        super().__init__(f"{found}; allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """lr(step) = base lr x ``lr_at(step)``, ``step`` counting iterations done (0 for the first).
+
+    A linear warm-up of ``warmup`` steps comes first: factor (step + 1) / warmup, so the first
+    iteration trains (base / warmup) and step warmup - 1 reaches the base lr. Then, with t the
+    steps since the warm-up ended:
+
+    - ``constant``: 1.
+    - ``step``: ``factor`` ** (t // ``every``): x factor every ``every`` steps (step decay).
+    - ``cosine``: ``floor`` + (1 - floor) (1 + cos(pi t / steps)) / 2 for t < ``steps``, then
+      ``floor``: from 1 down to ``floor`` over ``steps`` (SGDR without restarts).
+
+    The factor depends on the step alone, so undo, reset and a resumed checkpoint (which restore
+    the step) get the same lr without any schedule state.
+    """
+
+    kind: str = "constant"
+    warmup: int = 0
+    every: int = 0  # step: decay every this many steps
+    factor: float = 0.5  # step: multiplier per decay
+    steps: int = 0  # cosine: length of the decay
+    floor: float = 0.0  # cosine: the last factor (min= in the text)
+
+    def __post_init__(self) -> None:
+        # a Schedule built in code gets the same checks as a parsed one
+        if self.kind not in KINDS:
+            raise ScheduleError(f"found kind {self.kind!r}{_suggest(self.kind, KINDS)}")
+        _check_int("warmup", self.warmup, 0)
+        if self.kind == "step":
+            _check_int("every", self.every, 1)
+            if not (math.isfinite(self.factor) and 0 < self.factor <= 1):
+                raise ScheduleError(f"found factor={self.factor!r}", "factor in (0, 1]")
+        if self.kind == "cosine":
+            _check_int("steps", self.steps, 1)
+            if not (math.isfinite(self.floor) and 0 <= self.floor <= 1):
+                raise ScheduleError(f"found min={self.floor!r}", "min in [0, 1]")
+
+    @property
+    def is_constant(self) -> bool:
+        """The factor is 1 at every step: the lr in force is the base lr."""
+        return self.kind == "constant" and self.warmup == 0
+
+    def lr_at(self, step: int) -> float:
+        """The factor at ``step`` (iterations done before the one it applies to), in (0, 1]."""
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        t = step - self.warmup
+        if self.kind == "step":
+            return float(self.factor ** (t // self.every))
+        if self.kind == "cosine":
+            if t >= self.steps:
+                return self.floor
+            return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * t / self.steps))
+        return 1.0
+
+    def describe(self) -> str:
+        """Short words for a status line or a curve label: 'warmup 200 + cosine 5000 to 0.01'."""
+        main = ""
+        if self.kind == "step":
+            main = f"step x{self.factor:g} every {self.every:,}"
+        elif self.kind == "cosine":
+            main = f"cosine {self.steps:,}" + (f" to {self.floor:g}" if self.floor else "")
+        if self.warmup:
+            return f"warmup {self.warmup:,}" + (f" + {main}" if main else "")
+        return main or "constant"
+
+    def __str__(self) -> str:
+        """The canonical text: parse_schedule(str(s)) == s (configs and the ledger store it)."""
+        main = "constant"
+        if self.kind == "step":
+            main = f"step:every={self.every},factor={self.factor!r}"
+        elif self.kind == "cosine":
+            main = f"cosine:steps={self.steps}" + (f",min={self.floor!r}" if self.floor else "")
+        if not self.warmup:
+            return main
+        return f"warmup:steps={self.warmup}" + ("" if main == "constant" else f"+{main}")
+
+
+# each kind's keys, and their names on the dataclass
+_KEYS: dict[str, dict[str, str]] = {
+    "constant": {},
+    "step": {"every": "every", "factor": "factor"},
+    "cosine": {"steps": "steps", "min": "floor"},
+    "warmup": {"steps": "warmup"},
+}
+_REQUIRED = {"step": "every", "cosine": "steps", "warmup": "steps"}
+
+
+def parse_schedule(text: str) -> Schedule:
+    """A Schedule from its text (see SYNTAX), e.g. ``warmup:steps=200+cosine:steps=5000,min=0.01``.
+
+    Raises ScheduleError (a ValueError) with a one-line message on anything else. Spaces around
+    the separators and upper case are accepted; the canonical form is ``str(schedule)``.
+    """
+    if not isinstance(text, str):
+        raise ScheduleError(f"found {text!r}, not text")
+    if len(text) > MAX_TEXT:
+        raise ScheduleError(f"found {len(text)} characters", f"at most {MAX_TEXT}: {SYNTAX}")
+    source = text.strip().lower()
+    if not source:
+        raise ScheduleError("found an empty schedule")
+    pieces = [p.strip() for p in source.split("+")]
+    if len(pieces) > 2:
+        raise ScheduleError(f"found {len(pieces)} parts in {text.strip()!r}", SYNTAX)
+    fields: dict[str, object] = {}
+    for i, piece in enumerate(pieces):
+        kind, values = _piece(piece)
+        if len(pieces) == 2 and (i == 0) != (kind == "warmup"):
+            raise ScheduleError(
+                f"found {text.strip()!r}", "warmup first, then step or cosine: " + SYNTAX
+            )
+        if kind != "warmup":
+            fields["kind"] = kind
+        fields.update(values)
+    try:
+        return Schedule(**fields)  # type: ignore[arg-type]  # types checked by _piece
+    except ScheduleError as e:
+        raise ScheduleError(f"{e.found} in {text.strip()!r}", e.allowed) from None
+
+
+def _piece(piece: str) -> tuple[str, dict[str, object]]:
+    """One ``kind[:key=value,...]`` part: its kind and its fields (dataclass names)."""
+    kind, _, rest = piece.partition(":")
+    kind = kind.strip()
+    if kind not in _KEYS:
+        valid = (*KINDS, "warmup")
+        raise ScheduleError(f"found {kind or piece!r}{_suggest(kind, valid)}")
+    keys = _KEYS[kind]
+    values: dict[str, object] = {}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, eq, value = (s.strip() for s in item.partition("="))
+        if key not in keys:
+            allowed = ", ".join(keys) or "no keys"
+            raise ScheduleError(f"found {key!r} in {kind}{_suggest(key, tuple(keys))}", allowed)
+        if not eq or not value:
+            raise ScheduleError(f"found {item!r} in {kind}", f"{key}=VALUE")
+        values[keys[key]] = _number(kind, key, value)
+    need = _REQUIRED.get(kind)
+    if need and keys[need] not in values:
+        raise ScheduleError(f"found {kind} without {need}=", f"{kind}:{need}=N")
+    if kind == "warmup" and values["warmup"] == 0:  # (as a field, 0 means no warm-up)
+        raise ScheduleError("found warmup:steps=0", "warmup:steps=N with N >= 1")
+    if ":" in piece and not rest.strip():
+        raise ScheduleError(f"found {piece!r}", f"{kind} alone, or {kind}:key=value,...")
+    return kind, values
+
+
+def _number(kind: str, key: str, value: str) -> int | float:
+    """``every`` and ``steps`` are integers (1e3 too, if whole), ``factor`` and ``min`` floats."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise ScheduleError(f"found {key}={value!r} in {kind}", f"{key} a number") from None
+    if key in ("every", "steps"):
+        if not math.isfinite(x) or x != int(x):
+            raise ScheduleError(f"found {key}={value} in {kind}", f"{key} a whole number >= 1")
+        return int(x)
+    return x
+
+
+def _check_int(name: str, value: int, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_STEPS:
+        allowed = f"{name} an integer >= {low} and <= {MAX_STEPS:.0e}"
+        raise ScheduleError(f"found {name}={value!r}", allowed)
+
+
+def _suggest(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+CONSTANT = Schedule()  # the default: the base lr at every step
