@@ -242,6 +242,8 @@ class Stepper:
         elif name == "lr":
             self._base_lr = float(value)  # type: ignore[arg-type]  # checked by set_lr
             self._sync_lr()
+        elif name == "optimizer":
+            self._switch_optimizer(value)  # type: ignore[arg-type]  # checked by set_optimizer
         elif name == "schedule":
             assert isinstance(value, Schedule)
             self._schedule = value
@@ -274,6 +276,33 @@ class Stepper:
     def set_batch_size(self, batch_size: int | None) -> bool:
         check_batch_size(batch_size)
         return self._set("batch_size", batch_size)
+
+    def set_optimizer(self, optimizer: Optimizer) -> bool:
+        """Another optimiser (or the same kind with other settings), held to the iteration's end.
+
+        Its lr becomes the base lr. The same kind (sgd to sgd, adam to adam) takes the new
+        settings and keeps its state (velocity; moments and t). Another kind starts from zero
+        state, and undo stops at the switch: the undo ring held the old kind's state (and is
+        sized for it), so it starts afresh, sized for the new one.
+        """
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"expected an Optimizer, got {type(optimizer).__name__}")
+        return self._set("optimizer", optimizer)
+
+    def _switch_optimizer(self, new: Optimizer) -> None:
+        old = self.opt
+        if type(new) is type(old):
+            for name, value in new.hyper().items():
+                setattr(old, name, value)
+        else:
+            new.bind(self.net)
+            self.opt = new
+            self.initial_opt_state = new.state()  # reset keeps the kind: zero state
+            state_bytes = self.net.params.nbytes * (1 + len(new.state()))
+            self._undo = UndoRing(self.undo_depth, state_bytes)
+            self._rewind = False
+        self._base_lr = new.lr
+        self._sync_lr()
 
     def set_schedule(self, schedule: Schedule) -> bool:
         """A new lr schedule, from the next iteration on (its factor at the current step)."""
