@@ -21,7 +21,7 @@ def test_switching_kind_keeps_the_weights_and_starts_from_zero_state() -> None:
     st.run(5)
     params = st.net.params.copy()
     assert st.set_optimizer(Adam(lr=0.01, beta1=0.8, l2=1e-3))
-    assert st.opt.name == "adam" and st.lr == 0.01 and st.opt.beta1 == 0.8
+    assert isinstance(st.opt, Adam) and st.lr == 0.01 and st.opt.beta1 == 0.8
     assert np.array_equal(st.net.params, params)
     assert not st.opt.state()["m"].any() and int(st.opt.state()["t"]) == 0
     assert st.undo_count == 0  # undo stops at the switch
@@ -37,7 +37,8 @@ def test_the_same_kind_keeps_its_state() -> None:
     velocity = st.opt.state()["velocity"]
     opt = st.opt
     st.set_optimizer(SGD(lr=0.05, momentum=0.5, l1=1e-4))
-    assert st.opt is opt and (opt.lr, opt.momentum, opt.l1) == (0.05, 0.5, 1e-4)
+    assert st.opt is opt and isinstance(opt, SGD)
+    assert (opt.lr, opt.momentum, opt.l1) == (0.05, 0.5, 1e-4)
     assert np.array_equal(st.opt.state()["velocity"], velocity)
     assert st.undo_count == 5  # nothing to forget
 
