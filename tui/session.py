@@ -100,10 +100,12 @@ class Session:
 
     def _set_many(self, changes: dict[str, object]) -> str:
         """Hyperparameters that keep the weights, each through the Stepper's setter (held to
-        the end of an iteration begun): keys lr, batch_size, momentum, l1, l2, schedule. All
-        are checked before any applies, so a bad value changes nothing (ValueError)."""
+        the end of an iteration begun): keys lr, batch_size, momentum, l1, l2, schedule,
+        optimizer (an engine Optimizer: applied first, its lr the base lr). All are checked
+        before any applies, so a bad value changes nothing (ValueError)."""
         st = self.stepper
-        unknown = sorted(set(changes) - {"lr", "batch_size", "momentum", "l1", "l2", "schedule"})
+        keys = {"lr", "batch_size", "momentum", "l1", "l2", "schedule", "optimizer"}
+        unknown = sorted(set(changes) - keys)
         if unknown:
             raise ValueError(f"cannot change {', '.join(unknown)} without new weights")
         from engine.data import check_batch_size
@@ -112,11 +114,22 @@ class Session:
         for name in ("lr", "momentum", "l1", "l2"):
             if name in changes:
                 HYPER_CHECKS[name](name, cast(float, changes[name]))
-        if "momentum" in changes and not hasattr(st.opt, "momentum"):
-            raise ValueError(f"{st.opt.name} has no momentum")
+        from engine import Optimizer
+
+        opt = changes.get("optimizer", st.opt)
+        if not isinstance(opt, Optimizer):
+            raise ValueError(f"not an optimiser: {opt!r}")
+        if "momentum" in changes and not hasattr(opt, "momentum"):
+            raise ValueError(f"{opt.name} has no momentum")
+        from engine.schedules import Schedule
+
+        if not isinstance(changes.get("schedule", st.schedule), Schedule):
+            raise ValueError(f"not a schedule: {changes['schedule']!r}")
         if "batch_size" in changes:
             check_batch_size(changes["batch_size"])
         now = True
+        if "optimizer" in changes:
+            now = st.set_optimizer(opt)
         if "lr" in changes:
             now = st.set_lr(float(cast(float, changes["lr"])))
         if "batch_size" in changes:
