@@ -18,6 +18,33 @@ class BatcherState:
     pos: int
     epoch: int
 
+    def to_json(self) -> dict[str, Any]:
+        """The state without ``perm`` as JSON-able values (a checkpoint stores perm as an array).
+
+        numpy's bit-generator state is a dict of ints and strings; PCG64's 128-bit integers are
+        exact in JSON (Python's json has no integer size limit)."""
+        return {"rng": dict(self.rng_state), "pos": int(self.pos), "epoch": int(self.epoch)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], perm: np.ndarray | None, n: int) -> BatcherState:
+        """The state ``to_json`` gave, with its permutation; ValueError when it cannot be one of a
+        batcher over ``n`` samples (a permutation of range(n), a position inside it)."""
+        rng, pos, epoch = data["rng"], data["pos"], data["epoch"]
+        if not isinstance(rng, dict) or not isinstance(rng.get("bit_generator"), str):
+            raise ValueError(f"batcher rng state {rng!r:.60} is not a bit generator's state")
+        for name, value in (("pos", pos), ("epoch", epoch)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"batcher {name} is {value!r}, expected an integer >= 0")
+        if perm is not None:
+            if perm.shape != (n,) or perm.dtype.kind not in "iu":
+                raise ValueError(f"batch order of shape {perm.shape}, expected ({n},) integers")
+            if not np.array_equal(np.sort(perm), np.arange(n)):
+                raise ValueError(f"batch order is not a permutation of the {n} training samples")
+            perm = perm.astype(np.int64)
+        if pos >= n or (pos and perm is None):
+            raise ValueError(f"batch position {pos} does not fit {n} training samples")
+        return cls(rng, perm, pos, epoch)
+
 
 def check_batch_size(batch_size: object) -> int | None:
     """A positive integer batch size, or None for the full batch; anything else raises."""
@@ -93,6 +120,7 @@ class Batcher:
         return BatcherState(self._rng_state, self.perm, self.pos, self.epoch)
 
     def load_state(self, st: BatcherState) -> None:
+        """Back to ``st``; ValueError when its RNG state is not this generator's kind."""
         self.rng.bit_generator.state = st.rng_state
         self._rng_state = st.rng_state
         self.perm = st.perm

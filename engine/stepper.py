@@ -337,6 +337,24 @@ class Stepper:
         self.it = self._fresh_state()
         self._sync_lr()  # the step went back: so did the schedule
 
+    def counters(self) -> dict[str, int]:
+        """What a checkpoint needs beyond weights, optimiser, batch order and settings to go on
+        bit for bit: the step of the next evaluation and the explosion rule's counters."""
+        return {
+            "eval_due": self._eval_due,
+            "above": self._above,
+            "streak": self._streak,
+            "rewind": int(self._rewind),
+        }
+
+    def load_counters(self, counters: dict[str, int]) -> None:
+        """Put back what ``counters`` gave (after the weights, the step and the settings, which
+        restart the explosion rule's count)."""
+        self._eval_due = int(counters["eval_due"])
+        self._above = int(counters["above"])
+        self._streak = int(counters["streak"])
+        self._rewind = bool(counters["rewind"])
+
     @property
     def undo_count(self) -> int:
         """How many iterations undo can go back (a partial iteration counts as one)."""
