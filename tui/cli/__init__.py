@@ -24,7 +24,7 @@ def make_parser() -> argparse.ArgumentParser:
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve}")
+    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
 
@@ -37,6 +37,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .serve import add_arguments as add_serve_arguments
 
     add_serve_arguments(sub.add_parser("serve", help="serve the app to a browser (textual-serve)"))
+    from .sweep import add_arguments as add_sweep_arguments
+
+    add_sweep_arguments(sub.add_parser("sweep", help="train a grid of settings x seeds at once"))
     return p
 
 
@@ -117,7 +120,8 @@ def open_app(spec: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    if args.command in ("train", "gradcheck") and args.scenario is None and args.data is None:
+    needs_source = args.command in ("train", "gradcheck", "sweep")
+    if needs_source and args.scenario is None and args.data is None:
         # argparse's own wording: the positional is optional only because --data can replace it
         parser.error(
             f"{args.command}: the following arguments are required: SCENARIO|PATH "
@@ -137,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .gradcheck import run_gradcheck
 
             return run_gradcheck(args)
+        if args.command == "sweep":
+            from .sweep import run_sweep_command
+
+            return run_sweep_command(args)
         if args.command == "serve":
             from .serve import run_serve
 

@@ -1,0 +1,341 @@
+"""A hyperparameter sweep: the grid's runs as stacks (one per batch size), in worker processes."""
+
+from __future__ import annotations
+
+import copy
+import math
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .losses import Loss
+from .network import Network
+from .stacked import StackedTrainer, StackModel
+
+Array = np.ndarray
+Record = dict[str, Any]
+# A stack reports its progress about this often (seconds): a chunk of iterations between reports
+# adapts to it, so small nets pay nothing for reporting and big ones still move the bar.
+REPORT_SECONDS = 0.1
+MAX_CHUNK = 10_000
+# Stacks are split for more workers only down to this many models each.
+MIN_STACK = 8
+# Without an explicit worker count, a sweep smaller than this (model-steps) runs in-process:
+# starting a spawned worker (an interpreter and numpy, ~0.3-0.5 s) would cost more than it saves.
+SMALL_SWEEP = 100_000
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """An architecture, picklable (a Network holds lambdas): enough to build the template."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    output: str
+    reduction: str
+    dtype: str
+
+    @classmethod
+    def of(cls, net: Network) -> NetSpec:
+        lf = net.loss_fn
+        return cls(
+            tuple(net.sizes),
+            tuple(net.activations),
+            lf.name,
+            lf.output,
+            lf.reduction,
+            net.dtype.name,
+        )
+
+    def build(self) -> Network:
+        return Network(
+            self.sizes, self.activations, Loss(self.loss, self.output, self.reduction), self.dtype
+        )
+
+
+@dataclass(frozen=True)
+class SweepSetup:
+    """What every run of a sweep shares: data, architecture, optimiser kind, and per seed the
+    initial weights and the generator of the batch order (as a single run would build them)."""
+
+    net: NetSpec
+    X: Array
+    y: Array
+    X_test: Array | None
+    y_test: Array | None
+    task: str
+    optimizer: str  # "sgd" or "adam"
+    l1: float
+    initial: dict[int, Array]  # seed -> initial flat parameters
+    batch_rngs: dict[int, np.random.Generator]  # seed -> the batch order's generator, unused
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    @property
+    def n_train(self) -> int:
+        return int(self.X.shape[0])
+
+    def steps_per_epoch(self, batch_size: int | None) -> int:
+        n = self.n_train
+        bs = n if batch_size is None or batch_size >= n else batch_size
+        return -(-n // bs)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the grid: a combination of settings and a seed."""
+
+    lr: float
+    batch_size: int | None  # None: the full batch
+    momentum: float
+    l2: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class SweepTask:
+    """A stack: runs of one batch size trained together for ``steps`` iterations."""
+
+    batch_size: int | None
+    steps: int
+    runs: tuple[RunSpec, ...]
+
+    @property
+    def model_steps(self) -> int:
+        return self.steps * len(self.runs)
+
+
+def grid(
+    lrs: Sequence[float],
+    batch_sizes: Sequence[int | None],
+    momenta: Sequence[float],
+    l2s: Sequence[float],
+    seeds: Sequence[int],
+) -> list[RunSpec]:
+    """Every combination times every seed, lr varying slowest."""
+    return [
+        RunSpec(lr, bs, m, l2, s)
+        for lr in lrs
+        for bs in batch_sizes
+        for m in momenta
+        for l2 in l2s
+        for s in seeds
+    ]
+
+
+def plan(
+    runs: Sequence[RunSpec], steps_of: Callable[[int | None], int], workers: int
+) -> list[SweepTask]:
+    """One stack per batch size, split into pieces when there are fewer stacks than workers;
+    the costliest first, so the last task to finish is a small one."""
+    by_batch: dict[int | None, list[RunSpec]] = {}
+    for r in runs:
+        by_batch.setdefault(r.batch_size, []).append(r)
+    pieces = max(1, math.ceil(workers / max(len(by_batch), 1)))
+    tasks: list[SweepTask] = []
+    for bs, group in by_batch.items():
+        # a smaller stack loses the stacking's gain; below MIN_STACK pieces are not worth it
+        k = max(1, min(pieces, len(group) // MIN_STACK))
+        size = math.ceil(len(group) / k)
+        for i in range(0, len(group), size):
+            tasks.append(SweepTask(bs, steps_of(bs), tuple(group[i : i + size])))
+    return sorted(tasks, key=lambda t: -t.model_steps * (t.batch_size or 1_000_000))
+
+
+def run_task(
+    setup: SweepSetup,
+    task: SweepTask,
+    report: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Record]:
+    """Train one stack; ``report(n)`` gets model-steps as they are done. Returns one record per
+    run, in the task's order, with the figures `train` prints for the same run."""
+    template = setup.net.build()
+    models = [
+        StackModel(
+            setup.initial[r.seed],
+            copy.deepcopy(setup.batch_rngs[r.seed]),
+            r.lr,
+            r.momentum,
+            setup.l1,
+            r.l2,
+        )
+        for r in task.runs
+    ]
+    tr = StackedTrainer(
+        template,
+        models,
+        setup.X,
+        setup.y,
+        task.batch_size,
+        setup.optimizer,
+        setup.beta1,
+        setup.beta2,
+        setup.eps,
+        setup.X_test,
+        setup.y_test,
+        setup.task,
+    )
+    chunk = 10
+    reported = 0
+    while tr.step < task.steps and tr.active:
+        if should_stop is not None and should_stop():
+            break
+        before, active = tr.step, tr.active
+        t0 = time.perf_counter()
+        tr.run(min(chunk, task.steps - tr.step))
+        dt = time.perf_counter() - t0
+        if report is not None:
+            report((tr.step - before) * active)
+            reported += (tr.step - before) * active
+        if dt > 0:
+            chunk = max(1, min(MAX_CHUNK, int((tr.step - before) * REPORT_SECONDS / dt)))
+    if report is not None and reported < task.model_steps:
+        report(task.model_steps - reported)  # the steps diverged models will not train
+    records = []
+    for k, (r, res) in enumerate(zip(task.runs, tr.finish(), strict=True)):
+        ev = tr.evaluate(res, k)
+        records.append(
+            {
+                "lr": r.lr,
+                "batch_size": r.batch_size,
+                "momentum": r.momentum,
+                "l2": r.l2,
+                "seed": r.seed,
+                "initial_loss": res.initial_loss,
+                "train_loss": ev["train_loss"],
+                "test_loss": ev["test_loss"],
+                "train_accuracy": ev["train_accuracy"],
+                "test_accuracy": ev["test_accuracy"],
+                "steps": res.steps,
+                "diverged": res.diverged is not None,
+                "diverged_at": None if res.diverged is None else res.diverged.step,
+                "divergence": None if res.diverged is None else str(res.diverged),
+            }
+        )
+    return records
+
+
+# ---- worker processes -----------------------------------------------------------------------
+_SETUP: SweepSetup | None = None
+_PROGRESS: Any = None  # a multiprocessing queue of (task index, model-steps)
+
+
+def _init_worker(setup: SweepSetup, progress: Any) -> None:
+    global _SETUP, _PROGRESS
+    _SETUP, _PROGRESS = setup, progress
+    # Ctrl-C reaches the whole process group: the parent stops the sweep, workers must not
+    # print a traceback each
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work(index: int, task: SweepTask) -> tuple[int, list[Record]]:
+    assert _SETUP is not None
+    q = _PROGRESS
+    return index, run_task(_SETUP, task, lambda n: q.put((index, n)))
+
+
+@dataclass
+class SweepRun:
+    """Results as they arrive: records by task, model-steps done, the wall time."""
+
+    total_model_steps: int
+    done_model_steps: int = 0
+    records: list[Record] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_sweep(
+    setup: SweepSetup,
+    tasks: Sequence[SweepTask],
+    workers: int,
+    on_progress: Callable[[SweepRun], None] | None = None,
+    on_records: Callable[[list[Record]], None] | None = None,
+) -> SweepRun:
+    """Run every task, in this process (one worker) or in ``workers`` spawned processes; records
+    are returned in the tasks' order whatever order they finish in. ``on_records`` sees each
+    task's records as it finishes (for streaming), ``on_progress`` the running totals."""
+    state = SweepRun(sum(t.model_steps for t in tasks))
+    t0 = time.perf_counter()
+    by_task: dict[int, list[Record]] = {}
+
+    def progress(n: int) -> None:
+        state.done_model_steps += n
+        state.seconds = time.perf_counter() - t0
+        if on_progress is not None:
+            on_progress(state)
+
+    def finished(index: int, records: list[Record]) -> None:
+        by_task[index] = records
+        if on_records is not None:
+            on_records(records)
+
+    if workers <= 1 or len(tasks) <= 1:
+        for i, task in enumerate(tasks):
+            finished(i, run_task(setup, task, progress))
+    else:
+        for index, records in _in_processes(setup, tasks, workers, progress):
+            finished(index, records)
+    state.records = [r for i in range(len(tasks)) for r in by_task[i]]
+    state.seconds = time.perf_counter() - t0
+    return state
+
+
+def _in_processes(
+    setup: SweepSetup, tasks: Sequence[SweepTask], workers: int, progress: Callable[[int], None]
+) -> Iterator[tuple[int, list[Record]]]:
+    """Tasks in a pool of spawned processes (the GIL rules out threads); progress comes back on
+    a queue that the parent drains while it waits."""
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(setup, q),
+    ) as pool:
+        pending: set[Future[tuple[int, list[Record]]]] = {
+            pool.submit(_work, i, t) for i, t in enumerate(tasks)
+        }
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=REPORT_SECONDS, return_when=FIRST_COMPLETED)
+                _drain(q, progress)
+                for fut in done:
+                    yield fut.result()
+            _drain(q, progress)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            # a Ctrl-C must not wait for the running stacks (the pool has no public way to
+            # stop a running task before Python 3.14's terminate_workers)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
+
+
+def _drain(q: Any, progress: Callable[[int], None]) -> None:
+    while True:
+        try:
+            _, n = q.get_nowait()
+        except queue.Empty:
+            return
+        progress(n)
