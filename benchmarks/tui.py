@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from textual.screen import Screen
 
@@ -33,8 +34,8 @@ class TimedScreen(MainScreen):
 
     shown: list[tuple[float, Snapshot]]
 
-    async def show(self, snap: Snapshot) -> None:
-        await super().show(snap)
+    async def show(self, snap: Snapshot, *rest: Any) -> None:
+        await super().show(snap, *rest)  # rest: the comparison's overlay, when there is one
         self.shown.append((time.perf_counter(), snap))
 
 
