@@ -1,0 +1,172 @@
+"""`backprop-tui sweep`: JSON, equality with `train`, table and heatmap, bad input, processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.cli import main
+from tui.cli.heatmap_text import RAMP, cell_of, render
+from tui.cli.sweep import RUN_KEYS, parse_list, table_lines
+
+FIGURES = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "steps", "diverged"]
+
+
+def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    out = capsys.readouterr().out.strip().splitlines()
+    result: dict[str, Any] = json.loads(out[-1])
+    return result
+
+
+def _train(capsys: pytest.CaptureFixture[str], spec: str, run: dict[str, Any]) -> dict[str, Any]:
+    bs = "full" if run["batch_size"] is None else str(run["batch_size"])
+    argv = ["train", spec, "--lr", repr(run["lr"]), "--batch-size", bs, "--seed", str(run["seed"])]
+    argv += ["--momentum", repr(run["momentum"]), "--steps", str(run["steps"]), "--json"]
+    main(argv)
+    return _last_json(capsys)
+
+
+def test_json_runs_equal_train_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", "xor", "--lr", "0.05,3e3", "--batch-size", "10,full", "--momentum", "0,0.9"]
+    assert main([*argv, "--seeds", "2", "--steps", "30", "--json", "--workers", "1"]) == 0
+    summary = _last_json(capsys)
+    assert set(summary) == {"runs", "seconds", "model_steps_per_second"}
+    runs = summary["runs"]
+    assert len(runs) == 2 * 2 * 2 * 2
+    assert all(list(r) == list(RUN_KEYS) for r in runs)
+    # seed s gives every combination the same initial weights: the same initial loss
+    assert len({(r["seed"], r["initial_loss"]) for r in runs}) == 2
+    assert any(r["diverged"] for r in runs) and not all(r["diverged"] for r in runs)
+    picks = [runs[0], runs[5], next(r for r in runs if r["diverged"])]
+    for run in picks:
+        single = _train(capsys, "xor", run)
+        steps = single["steps"]
+        assert {k: single[k] for k in FIGURES} == {k: run[k] for k in FIGURES}, run
+        assert single["diverged_at"] == run["diverged_at"]
+        assert steps == run["steps"]
+
+
+def test_l2_and_epochs_equal_train_on_a_scenario_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--l2 as a scenario's training.l2 (what `train` reads); the scenario's epochs as whole passes."""
+    text = (Path(__file__).parents[2] / "scenarios/bundled/xor.toml").read_text()
+    scn = tmp_path / "xor-l2.toml"
+    scn.write_text(text.replace("steps = 3000", "epochs = 2\nl2 = 0.01"))
+    assert main(["sweep", str(scn), "--l2", "0.01", "--batch-size", "7,full", "--json"]) == 0
+    runs = _last_json(capsys)["runs"]
+    assert [r["steps"] for r in runs] == [2 * 43, 2]  # 300 samples: 43 batches of 7 an epoch
+    for run in runs:
+        assert run["l2"] == 0.01
+        single = _train(capsys, str(scn), run)
+        assert {k: single[k] for k in FIGURES} == {k: run[k] for k in FIGURES}
+
+
+def test_workers_are_processes_and_agree_with_one(tmp_path: Path) -> None:
+    argv = ["sweep", "xor", "--lr", "0.01:1:4log", "--batch-size", "5,10", "--seeds", "4"]
+    argv += ["--steps", "20", "--json"]
+    outs = []
+    for workers in ("2", "1"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.cli", *argv, "--workers", workers, "--json-lines"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        lines = proc.stdout.strip().splitlines()
+        assert len(lines) == 4 * 2 * 4 + 1  # one line per run as it finishes, then the summary
+        assert f"{workers} worker" in proc.stderr
+        outs.append(json.loads(lines[-1])["runs"])
+    assert outs[0] == outs[1]
+    assert [r["lr"] for r in outs[0][::8]] == [0.01, 0.0464, 0.215, 1.0]
+
+
+def test_heatmap_marks_best_diverged_and_ramp() -> None:
+    cells = {
+        (0.1, 10): cell_of([0.5, 0.7], [False, False]),
+        (0.1, None): cell_of([0.01, 0.012], [False, False]),
+        (1.0, 10): cell_of([None, 9.0], [True, True]),
+        (1.0, None): cell_of([3.0, 5.0], [False, True]),
+    }
+    lines = render(cells, [0.1, 1.0], [10, None], color=False, title="t")
+    assert lines[0] == "t" and "full" in lines[1]
+    row1, row2 = lines[2], lines[3]
+    assert ">>" in row1 and "0.011" in row1 and "±" in row1  # the best cell, mean and spread
+    assert "x" * 10 in row2  # every seed diverged: its own glyph
+    assert "3!" in row2 and RAMP[-1] * 2 in row2  # one seed left: its loss, marked; the worst
+    assert "\x1b[" not in "".join(lines)
+    coloured = render(cells, [0.1, 1.0], [10, None], color=True)
+    assert "\x1b[48;5;" in "".join(coloured) and "diverged" in coloured[2]
+
+
+def test_table_sorted_by_mean_final_loss_diverged_last() -> None:
+    def run(lr: float, loss: float | None, diverged: bool, seed: int) -> dict[str, Any]:
+        return {
+            "lr": lr,
+            "batch_size": 10,
+            "momentum": 0.0,
+            "l2": 0.0,
+            "seed": seed,
+            "train_loss": loss,
+            "test_loss": loss,
+            "test_accuracy": 0.5,
+            "diverged": diverged,
+        }
+
+    records = [run(1.0, None, True, 0), run(0.1, 0.3, False, 0), run(0.01, 0.2, False, 0)]
+    lines = table_lines(records, 1)
+    assert [ln.split()[0] for ln in lines] == ["lr", "0.01", "0.1", "1"]
+    assert lines[-1].split()[-1] == "yes"
+
+
+def test_lists_and_ranges() -> None:
+    assert parse_list("--lr", "1e-3:1:4log") == [0.001, 0.01, 0.1, 1.0]
+    assert parse_list("--momentum", "0:0.9:4") == [0.0, 0.3, 0.6, 0.9]
+    assert parse_list("--l2", "0, 1e-4,0") == [0.0, 1e-4]
+    assert parse_list("--lr", None) is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        (["--lr", ""], "--lr"),
+        (["--lr", "0.1,,0.2"], "--lr"),
+        (["--lr", "abc"], "--lr"),
+        (["--lr", "1:0.1:5log"], "--lr"),
+        (["--lr", "0.1:1:1"], "--lr"),
+        (["--lr", "0:1:3log"], "--lr"),
+        (["--lr", "-1"], "--lr"),
+        (["--momentum", "1"], "--momentum"),
+        (["--l2", "nan"], "--l2"),
+        (["--batch-size", "301"], "--batch-size"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--seeds", "0"], "--seeds"),
+        (["--workers", "two"], "--workers"),
+        (["--lr", "1e-3:1:100log", "--seeds", "41"], "runs"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_run(
+    extra: list[str], key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sweep", "xor", "--steps", "5", "--json", *extra]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    err = cap.err.strip().splitlines()
+    assert len(err) == 1 and key in err[0] and "Traceback" not in cap.err
+
+
+def test_momentum_refused_for_adam(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "spiral", "--momentum", "0.9", "--steps", "5"]) == 2
+    assert "only with sgd" in capsys.readouterr().err
+
+
+def test_more_than_4096_runs_need_yes(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", "xor", "--lr", "1e-3:1:4097log", "--steps", "1", "--json"]
+    assert main(argv) == 2
+    assert "4,097 runs" in capsys.readouterr().err
