@@ -16,15 +16,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomicfile import atomic_open
+from .data import BatcherState
 from .losses import Loss
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
 
 if TYPE_CHECKING:
+    from .schedules import Schedule
     from .stepper import Stepper
 
 FORMAT = "backprop-tui-checkpoint"
-VERSION = 1
+# 2: the batch order (RNG state, permutation, position), the Stepper's counters, its settings
+# (base lr, batch size, schedule), the last evaluation and the history's curves, so a run resumes
+# bit for bit. Version 1 files still load (weights, optimiser state, step, epoch).
+VERSION = 2
 
 
 class CheckpointError(ValueError):
@@ -40,22 +45,86 @@ class Checkpoint:
     batch_size: int | None
     metadata: dict[str, Any] = field(default_factory=dict)
     opt_state: dict[str, np.ndarray] = field(default_factory=dict)
+    version: int = VERSION
+    # version 2: what resuming bit for bit needs (None / empty in a version 1 file)
+    batcher: dict[str, Any] | None = None  # BatcherState.to_json()
+    perm: np.ndarray | None = None  # the batch order of the epoch in progress
+    counters: dict[str, int] = field(default_factory=dict)  # Stepper.counters()
+    settings: dict[str, Any] = field(default_factory=dict)  # base lr, batch size, schedule text
+    last_eval: dict[str, float | None] = field(default_factory=dict)
+    last_eval_step: int | None = None
+    # the history's curves: loss (iteration index, batch loss), evals (step, 4 figures)
+    history: dict[str, np.ndarray] = field(default_factory=dict)
 
     def restore_into(self, stepper: Stepper) -> None:
-        """Load weights, optimiser state and counters into a stepper built for the same net."""
+        """Load weights, optimiser state, settings, batch order and counters into a stepper built
+        for the same net and data; it then goes on exactly as the saved one would have.
+
+        The stepper's initial weights stay its own (what reset goes back to). A version 1
+        checkpoint has no batch order: the next batches are drawn afresh. CheckpointError when
+        the net or the training set does not fit.
+        """
         if stepper.net.sizes != self.net.sizes or stepper.net.activations != self.net.activations:
             raise CheckpointError(
                 f"checkpoint is a {'-'.join(map(str, self.net.sizes))} "
                 f"{'/'.join(self.net.activations)} net; this one is "
                 f"{'-'.join(map(str, stepper.net.sizes))} {'/'.join(stepper.net.activations)}"
             )
+        batcher = None
+        if self.batcher is not None:
+            try:
+                batcher = BatcherState.from_json(self.batcher, self.perm, stepper.batcher.n)
+                # tried on a spare generator first: a bad state must not leave a half-restored run
+                type(stepper.batcher.rng.bit_generator)().state = batcher.rng_state
+            except (ValueError, KeyError, TypeError) as e:
+                raise CheckpointError(f"checkpoint's batch order does not fit: {_one(e)}") from None
+        schedule = None
+        if "schedule" in self.settings:
+            from .schedules import parse_schedule
+
+            try:
+                schedule = parse_schedule(self.settings["schedule"])
+            except ValueError as e:
+                raise CheckpointError(f"checkpoint's lr schedule: {_one(e)}") from None
         stepper.reset()
         stepper.net.params[...] = self.net.params
+        if self.optimizer is not None and type(self.optimizer) is not type(stepper.opt):
+            stepper.set_optimizer(self.optimizer)  # the run switched optimiser on the way
+        elif self.optimizer is not None:
+            for name, value in self.optimizer.hyper().items():
+                if name != "lr":  # the base lr is a setting below; opt.lr is the one in force
+                    setattr(stepper.opt, name, value)
         if self.opt_state:
             stepper.opt.load_state(self.opt_state)
         stepper.step = self.step
+        self._restore_settings(stepper, schedule)
+        if batcher is not None:
+            stepper.batcher.load_state(batcher)
+        else:
+            stepper.batcher.epoch = self.epoch
+        # the next evaluation: saved, or the first multiple of eval_every after the step
+        every = stepper.eval_every
+        counters = {"eval_due": (self.step // every + 1) * every, "above": 0, "streak": 0}
+        counters["rewind"] = 0
+        counters.update(self.counters)
+        stepper.load_counters(counters)
+        if self.last_eval:
+            stepper.last_eval = dict(self.last_eval)
+            stepper.last_eval_step = self.last_eval_step
         stepper.touch()
-        stepper.batcher.epoch = self.epoch
+
+    def _restore_settings(self, stepper: Stepper, schedule: Schedule | None) -> None:
+        s = self.settings
+        if "batch_size" in s:
+            stepper.set_batch_size(s["batch_size"])
+        elif self.batch_size is not None:
+            stepper.set_batch_size(self.batch_size)
+        if schedule is not None:
+            stepper.set_schedule(schedule)
+        if "lr" in s:
+            stepper.set_lr(s["lr"])  # after the step: the lr in force follows the schedule
+        elif self.optimizer is not None:
+            stepper.set_lr(self.optimizer.lr)
 
 
 def save_checkpoint(
@@ -67,12 +136,14 @@ def save_checkpoint(
     epoch: int = 0,
 ) -> None:
     """Write ``W0, b0, W1, b1, ...``, ``opt_*`` arrays and a JSON ``meta`` string to ``path``."""
+    extra: dict[str, Any] = {}
+    arrays: dict[str, np.ndarray] = {}
     if isinstance(source, Network):
         net, opt, batch_size = source, optimizer, None
     else:
         net, opt = source.net, source.opt
         step, epoch, batch_size = source.step, source.epoch, source.batch_size
-    arrays: dict[str, np.ndarray] = {}
+        extra = _stepper_state(source, arrays)
     for i, layer in enumerate(net.layers):
         arrays[f"W{i}"] = layer.W
         arrays[f"b{i}"] = layer.b
@@ -91,12 +162,42 @@ def save_checkpoint(
         "step": int(step),
         "epoch": int(epoch),
         "batch_size": batch_size,
+        **extra,
         "user": metadata or {},
     }
     arrays["meta"] = np.array(json.dumps(meta))
     # a crash or a full disk mid-write leaves the old checkpoint, never a half-written one
     with atomic_open(path) as f:
         np.savez_compressed(f, allow_pickle=False, **arrays)
+
+
+def _clean(x: object) -> float | None:
+    # JSON has no NaN or Infinity
+    if x is None or isinstance(x, bool) or not isinstance(x, int | float | np.floating):
+        return None
+    return float(x) if math.isfinite(x) else None
+
+
+def _stepper_state(st: Stepper, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The version 2 part of a stepper's checkpoint: metadata returned, arrays added."""
+    if not st.at_boundary:
+        # the batch of the iteration in progress is drawn but not trained on: a file saved now
+        # would skip it on resume
+        raise CheckpointError("a checkpoint is taken between iterations; finish this one first")
+    b = st.batcher.state()
+    if b.perm is not None:
+        arrays["batcher_perm"] = np.asarray(b.perm, dtype=np.int64)
+    loss_x, loss_y = st.history.loss_curve()
+    eval_x, eval_v = st.history.eval_curves()
+    arrays["history_loss_step"], arrays["history_loss"] = loss_x, loss_y
+    arrays["history_eval_step"], arrays["history_eval"] = eval_x, eval_v
+    return {
+        "batcher": b.to_json(),
+        "counters": st.counters(),
+        "settings": {"lr": st.lr, "batch_size": st.batch_size, "schedule": str(st.schedule)},
+        "last_eval": {k: _clean(v) for k, v in st.last_eval.items()},
+        "last_eval_step": st.last_eval_step,
+    }
 
 
 # A checkpoint's arrays together; far above any net the scenarios allow (2 GiB of parameters with
@@ -234,6 +335,14 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         user = meta.get("user", {})
         if not isinstance(user, dict):
             raise ValueError(f"'user' is {user!r}, expected a JSON object")
+        version = _count(meta, "version", 1, 1)
+        assert version is not None
+        if version > VERSION:
+            raise _ArrayError(
+                f"written by a newer backprop-tui (checkpoint version {version}; this one reads "
+                f"up to {VERSION})"
+            )
+        resume = _resume_part(meta, data)
     except _ArrayError as e:
         raise CheckpointError(f"{p}: {e}") from None
     except _READ_ERRORS as e:
@@ -267,7 +376,38 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         except _READ_ERRORS as e:
             raise CheckpointError(f"{p}: bad optimiser state: {_one(e)}") from None
     assert step is not None and epoch is not None  # defaults given: never None
-    return Checkpoint(net, opt, step, epoch, batch_size, dict(user), opt_state)
+    return Checkpoint(net, opt, step, epoch, batch_size, dict(user), opt_state, version, **resume)
+
+
+def _resume_part(meta: dict[str, Any], data: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Version 2's resume fields, each checked for its type (a ValueError names the key)."""
+    out: dict[str, Any] = {}
+    batcher = meta.get("batcher")
+    if batcher is not None:
+        if not isinstance(batcher, dict):
+            raise ValueError(f"'batcher' is {batcher!r:.60}, expected a JSON object")
+        out["batcher"] = batcher
+        out["perm"] = data.get("batcher_perm")
+    for key in ("counters", "settings", "last_eval"):
+        value = meta.get(key, {})
+        if not isinstance(value, dict):
+            raise ValueError(f"'{key}' is {value!r:.60}, expected a JSON object")
+        out[key] = value
+    for key, value in out["counters"].items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"'counters.{key}' is {value!r}, expected an integer >= 0")
+    settings = out["settings"]
+    lr = settings.get("lr", 1.0)
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not (0 < lr < math.inf):
+        raise ValueError(f"'settings.lr' is {lr!r}, expected a number > 0")
+    _count(settings, "batch_size", 1, None)
+    out["last_eval_step"] = _count(meta, "last_eval_step", 0, None)
+    out["history"] = {
+        k[len("history_") :]: v
+        for k, v in data.items()
+        if k.startswith("history_") and v.dtype.kind in "iuf"
+    }
+    return out
 
 
 def _one(e: BaseException) -> str:
