@@ -145,6 +145,17 @@ class BackpropApp(App[int]):
         self.engine.speed = ladder(self.engine.speed)
         self.main.status.speed = self.engine.speed.label
 
+    def action_hyper_form(self) -> None:
+        """`h`: the focused run's hyperparameters in a form; what it returns is queued."""
+        from .screens.hyper_form import form_for
+
+        if self.engine.comparison is not None:
+            self.push_screen(form_for(self.engine.comparison), self._hyper_applied)
+
+    def _hyper_applied(self, plan: tuple[str, object] | None) -> None:
+        if plan is not None:
+            self.action_engine(*plan)
+
     def action_lr_input(self) -> None:
         current = self.snapshot.settings.lr if self.snapshot else 0.1
         self.push_screen(LrInput(current), self._typed_lr)

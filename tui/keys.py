@@ -131,6 +131,15 @@ KEYS: tuple[Key, ...] = (
         "lr",
     ),
     Key(
+        "h",
+        "app.hyper_form",
+        "hyper",
+        "Hyperparameters form",
+        "every hyperparameter in one form: lr, schedule, batch, optimiser, momentum, L1, L2"
+        " apply to this run; hidden sizes, activation, init, seed start a new run beside it",
+        show=False,
+    ),
+    Key(
         "]",
         "app.engine('batch_up')",
         "batch+",
