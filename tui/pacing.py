@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -23,6 +24,21 @@ DEFAULT_PERIOD = 0.33  # a panel missing from RUN_PERIOD
 MAX_PANELS_PER_FRAME = 2  # spreads the redraws over the frames instead of bunching them
 FRAME_SLACK = 0.05  # snapshots arrive ~0.11 s apart: a panel due within this much is due now
 STAGGER = 0.11  # the run's first frame: panel k first redraws k * STAGGER seconds later
+MAX_FPS = 60.0  # --fps above Textual's own frame rate would cap nothing
+
+
+def parse_fps(text: str) -> float:
+    """``--fps``'s value: frames per second, above 0 and at most MAX_FPS; raises ValueError
+    with the message the command line prints."""
+    try:
+        fps = float(text.strip())
+    except ValueError:
+        fps = math.nan
+    if not (0 < fps <= MAX_FPS):  # NaN, inf, 0, negatives and too many fail here
+        raise ValueError(
+            f"expected frames per second above 0 and at most {MAX_FPS:g}, got {text!r}"
+        )
+    return fps
 
 
 class Pacing:
@@ -31,6 +47,10 @@ class Pacing:
     Paused or stepping (or with ``enabled=False``, for tests): every panel, at once. Running:
     hidden panels always (nothing reaches the terminal), and of the visible ones at most
     ``per_frame`` whose turn has come, the longest-waiting first.
+
+    ``fps`` (``--fps``, for slow links) caps the panels' frames while running: panels redraw
+    together, in frames at least 1/fps seconds apart, each at most as often as its own period
+    allows. The status line is not a panel: it still shows every snapshot.
     """
 
     def __init__(
@@ -43,6 +63,7 @@ class Pacing:
         per_frame: int = MAX_PANELS_PER_FRAME,
         slack: float = FRAME_SLACK,
         stagger: float = STAGGER,
+        fps: float | None = None,
     ) -> None:
         self.panels = tuple(panels)
         self.enabled = enabled
@@ -51,26 +72,39 @@ class Pacing:
         self.per_frame = per_frame
         self.slack = slack
         self.stagger = stagger
+        self.fps = fps
         self._next: dict[str, float] = {}  # while running: when each panel is next due
+        self._frame = -math.inf  # with fps: when the panels last redrew
 
     def due(self, running: bool, hidden: Collection[str] = ()) -> list[str]:
         """The panels to show the new snapshot, in panel order then by turn."""
         if not running or not self.enabled:
             return list(self.panels)
         now = self.clock()
-        if not self._next:  # the run's first frame: stagger the panels' turns
-            self._next = {pid: now + k * self.stagger for k, pid in enumerate(self.panels)}
+        gap = 0.0 if self.fps is None else 1.0 / self.fps
+        if not self._next:  # the run's first frame: stagger the panels' turns (not when capped:
+            # then they redraw together, in as few frames as the cap allows)
+            stagger = self.stagger if self.fps is None else 0.0
+            self._next = {pid: now + k * stagger for k, pid in enumerate(self.panels)}
         out = [pid for pid in self.panels if pid in hidden]
+        if self.fps is not None and now < self._frame + gap:
+            return out  # the cap (no slack: a cap is never exceeded): no panel frame yet
         waiting = sorted(
             (self._next[pid], pid)
             for pid in self.panels
             if pid not in hidden and self._next[pid] <= now + self.slack
         )
-        for _, pid in waiting[: self.per_frame]:
+        if self.fps is not None:  # every panel whose turn has come, in panel order
+            waiting = [(0.0, pid) for pid in self.panels if (self._next[pid], pid) in waiting]
+        per_frame = self.per_frame if self.fps is None else len(waiting)
+        for _, pid in waiting[:per_frame]:
             out.append(pid)
-            self._next[pid] = now + self.periods.get(pid, DEFAULT_PERIOD)
+            self._next[pid] = now + max(gap, self.periods.get(pid, DEFAULT_PERIOD))
+        if waiting and self.fps is not None:
+            self._frame = now
         return out
 
     def reset(self) -> None:
         """The run stopped: the next run staggers the panels again."""
         self._next = {}
+        self._frame = -math.inf
