@@ -121,7 +121,7 @@ async def test_invalid_values_say_why_and_nothing_applies() -> None:
         field(app, "hidden").value = "8, 8"
         await press(pilot, "enter")  # now it applies
         assert not isinstance(app.screen, HyperForm)
-        assert (st.lr, st.opt.momentum) == (0.01, 0.7)  # type: ignore[attr-defined]
+        assert (st.lr, st.opt.momentum) == (0.01, 0.7)
 
 
 async def test_tab_moves_between_fields_and_escape_cancels_changes() -> None:
