@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from scenarios.defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 
 # Textual is imported only when the app opens: a headless `train` must not pay for it.
-from .args import CMDLINE
+from .args import CMDLINE, HOME_ENV, add_home_argument
 from .errors import EXIT_INTERRUPTED, PROG, OneLineParser, fail
 
 
@@ -21,10 +22,11 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="With no command, opens the terminal app on --scenario (default five-classes).",
     )
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
+    add_home_argument(p, None)
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep}")
+    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,runs}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
 
@@ -40,6 +42,11 @@ def make_parser() -> argparse.ArgumentParser:
     from .sweep import add_arguments as add_sweep_arguments
 
     add_sweep_arguments(sub.add_parser("sweep", help="train a grid of settings x seeds at once"))
+    from .runs import add_arguments as add_runs_arguments
+
+    add_runs_arguments(sub.add_parser("runs", help="the ledger's runs: list, show, rm"))
+    for command in sub.choices.values():  # --home after any command too
+        add_home_argument(command, argparse.SUPPRESS)
     return p
 
 
@@ -120,6 +127,11 @@ def open_app(spec: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.home is not None:
+        if not args.home:
+            return fail(f"{CMDLINE}: --home: found ''; allowed: a directory path")
+        # for everything this process starts too: the app's ledger, sweep workers
+        os.environ[HOME_ENV] = args.home
     needs_source = args.command in ("train", "gradcheck", "sweep")
     if needs_source and args.scenario is None and args.data is None:
         # argparse's own wording: the positional is optional only because --data can replace it
@@ -149,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve import run_serve
 
             return run_serve(args)
+        if args.command == "runs":
+            from .runs import run_runs
+
+            return run_runs(args)
         if args.app_data or args.app_target:
             return open_app_on_data(args.scenario, args.app_data, args.app_target)
         return open_app(args.scenario)

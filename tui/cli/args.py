@@ -13,6 +13,17 @@ if TYPE_CHECKING:
     from scenarios.schema import Scenario
 
 CMDLINE = "command line"  # where an option's error is, as a scenario file's path would be
+HOME_ENV = "BACKPROP_TUI_HOME"  # engine.ledger.home.ENV, named here without importing numpy
+
+
+def add_home_argument(p: argparse.ArgumentParser, default: object) -> None:
+    """--home DIR: the data home (the run ledger and checkpoints) for this command."""
+    p.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default,
+        help=f"data home: the run ledger (default ${HOME_ENV}, else ~/.local/share/backprop-tui)",
+    )
 
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
