@@ -26,7 +26,7 @@ def make_parser() -> argparse.ArgumentParser:
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,runs}")
+    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,lr-find,runs}")
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
 
@@ -42,6 +42,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .sweep import add_arguments as add_sweep_arguments
 
     add_sweep_arguments(sub.add_parser("sweep", help="train a grid of settings x seeds at once"))
+    from .lr_find import add_arguments as add_lr_find_arguments
+
+    add_lr_find_arguments(sub.add_parser("lr-find", help="the learning-rate range test"))
     from .runs import add_arguments as add_runs_arguments
 
     add_runs_arguments(sub.add_parser("runs", help="the ledger's runs: list, show, rm"))
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail(f"{CMDLINE}: --home: found ''; allowed: a directory path")
         # for everything this process starts too: the app's ledger, sweep workers
         os.environ[HOME_ENV] = args.home
-    needs_source = args.command in ("train", "gradcheck", "sweep")
+    needs_source = args.command in ("train", "gradcheck", "sweep", "lr-find")
     if needs_source and args.scenario is None and args.data is None:
         # argparse's own wording: the positional is optional only because --data can replace it
         parser.error(
@@ -153,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .gradcheck import run_gradcheck
 
             return run_gradcheck(args)
+        if args.command == "lr-find":
+            from .lr_find import run_lr_find
+
+            return run_lr_find(args)
         if args.command == "sweep":
             from .sweep import run_sweep_command
 
