@@ -26,7 +26,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
-    sub = p.add_subparsers(dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,lr-find,runs}")
+    sub = p.add_subparsers(
+        dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,lr-find,runs}"
+    )
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
 
