@@ -28,6 +28,7 @@ from .screens.run_for import RunFor, RunForInput
 if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the first paint
     from engine.snapshot import Snapshot
 
+    from .comparison import Comparison
     from .session import Session
 
 HERE = Path(__file__).parent
@@ -61,7 +62,7 @@ class BackpropApp(App[int]):
         super().__init__()
         self.engine = EngineQueue(self, session, spec or DEFAULT_SCENARIO, self._run_changed)
         self.pacing = Pacing(PANEL_IDS, enabled=pace_panels)
-        self._greeted: Session | None = None  # the session whose intro_note was shown
+        self._greeted: Comparison | None = None  # the scenario whose intro_note was shown
 
     def get_default_screen(self) -> Screen[None]:
         self.main = MainScreen(self.engine, self.pacing)
@@ -82,14 +83,15 @@ class BackpropApp(App[int]):
     # ---- messages --------------------------------------------------------------------------
     async def on_snapshot_ready(self, message: SnapshotReady) -> None:
         session = self.session
-        if session is not None and session is not self._greeted:  # a scenario opened
-            self._greeted = session
+        comparison = self.engine.comparison
+        if session is not None and comparison is not self._greeted:  # a scenario opened
+            self._greeted = comparison
             status = self.main.status
             status.note = intro_note(session)  # shown with its first snapshot
             # the first snapshot can come before the screen's first layout, which then misses
             # the note's extra rows: lay the status line out again after that refresh
             self.call_after_refresh(status.refresh, layout=True)
-        await self.main.show(message.snapshot)
+        await self.main.show(message.snapshot, message.overlay)
 
     def on_engine_note(self, message: EngineNote) -> None:
         if self.session is None:  # nothing to show: say why on the way out
@@ -184,6 +186,7 @@ class BackpropApp(App[int]):
 
     async def action_quit(self) -> None:
         self.engine.pause()
+        self.engine.close()  # every run to the ledger; waits for the run loop's last chunk
         self.exit(0)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -125,6 +125,7 @@ class Comparison:
         self.focus = 0  # index into runs
         self._next_id = 1
         self._notes: list[str] = []
+        self._local = threading.local()  # the overlay taken with a snapshot, per thread
         self.lockstep = Lockstep(self)
         self.add(session)
 
@@ -276,8 +277,20 @@ class Comparison:
         self.session.evaluate(force)
 
     def snapshot(self, refresh_map: bool = True) -> Snapshot:
-        """The focused run's snapshot; ``overlay()`` gives the other runs' curves with it."""
-        return self.session.snapshot(refresh_map)
+        """The focused run's snapshot; the overlay of the same moment is built with it (under
+        the lock) and kept for this thread: ``overlay_of(snapshot)`` hands it over."""
+        snap = self.session.snapshot(refresh_map)
+        self._local.taken = (snap, self.overlay())
+        return snap
+
+    def overlay_of(self, snap: Snapshot) -> Overlay | None:
+        """The overlay built with ``snap`` by ``snapshot`` on this thread (run_loop posts the
+        snapshot after releasing the lock, so the overlay cannot be built then)."""
+        taken = getattr(self._local, "taken", None)
+        if taken is None or taken[0] is not snap:
+            return None
+        self._local.taken = None
+        return taken[1]
 
     def overlay(self) -> Overlay | None:
         """Every run's loss curve for the loss panel, or None for a single run (drawn as

@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -20,29 +20,41 @@ if TYPE_CHECKING:
 
     from engine.snapshot import Snapshot
 
+    from .comparison import Comparison, Recorder
     from .session import Session
 
-# steps and undo/reset pause a run first; lr and batch changes apply live between run chunks
+# steps and undo/reset pause a run first; lr and batch changes, focus, fork and drop apply live
+# between run chunks
 PAUSING = frozenset({"iteration", "unit", "forward", "backward", "update", "undo", "reset"})
 
 RunChanged = Callable[[bool, str], None]  # (running, note): the run started or stopped
 
 
 class EngineQueue:
-    """Only these workers touch the Stepper, each call under ``session.lock``.
+    """Only these workers touch the Steppers, each call under ``comparison.lock``.
 
-    Commands (``Session.do``'s, plus "show" and "load") run one at a time in the order given,
+    The runs are a Comparison (one run until ``c`` forks one); commands (``Comparison.do``'s,
+    plus "show" and "load": a new scenario replaces every run) run one at a time in order,
     each posting a SnapshotReady (and an EngineNote if it has something to say) to ``app``.
     ``start_run`` starts a second worker that trains at ``speed`` and stops at the next chunk
-    boundary when paused (or by itself at its stop condition: run_loop.RunLimit). ``on_run``
-    hears when a run starts or stops, on the app's thread.
+    boundary when paused (or by itself at its stop condition: run_loop.RunLimit); it trains
+    every run in lockstep. ``on_run`` hears when a run starts or stops, on the app's thread.
+    ``recorder`` keeps the runs that leave (the ledger).
     """
 
     def __init__(
-        self, app: App[Any], session: Session | None, spec: str, on_run: RunChanged
+        self,
+        app: App[Any],
+        session: Session | None,
+        spec: str,
+        on_run: RunChanged,
+        recorder: Recorder | None = None,
     ) -> None:
         self.app = app
-        self.session = session
+        self.recorder = recorder
+        self.comparison: Comparison | None = None
+        if session is not None:
+            self.comparison = self._compare(session)
         self.spec = spec  # the scenario to load when no session was given
         self.on_run = on_run
         self.running = False
@@ -59,6 +71,16 @@ class EngineQueue:
         if session is None:
             self._commands.append(("load", spec))
             self._pending = 1
+
+    @property
+    def session(self) -> Session | None:
+        """The focused run's session (None until the first scenario loaded)."""
+        return None if self.comparison is None else self.comparison.session
+
+    def _compare(self, session: Session) -> Comparison:
+        from .comparison import Comparison
+
+        return Comparison(session, self.recorder)
 
     def put(self, command: str, arg: object = None) -> None:
         """Queue a command for the engine worker; commands run one at a time, in order."""
@@ -98,21 +120,22 @@ class EngineQueue:
             note = ""
             if command == "load":
                 note = self._load(str(arg))
-            session = self.session
-            if session is None:  # the first scenario failed to load: the app exits
+            comparison = self.comparison
+            if comparison is None:  # the first scenario failed to load: the app exits
                 if note:
                     self.app.post_message(EngineNote(note))
                 with self._lock:
                     self._pending -= 1
                 continue
-            with session.lock:
+            with comparison.lock:
                 if command not in ("show", "load"):
                     try:
-                        note = session.do(command, arg)
-                    except ValueError as exc:
+                        note = comparison.do(command, arg)
+                    except ValueError as exc:  # CompareError too: a 9th run, the last dropped
                         note = str(exc)
-                snap = session.snapshot()
-            self.app.post_message(SnapshotReady(snap))
+                snap = comparison.snapshot()
+                overlay = comparison.overlay_of(snap)
+            self.app.post_message(SnapshotReady(snap, overlay))
             if note:
                 self.app.post_message(EngineNote(note))
             with self._lock:
@@ -126,10 +149,22 @@ class EngineQueue:
         from .session import Session
 
         try:
-            self.session = Session.open(spec)
+            session = Session.open(spec)
         except ScenarioError as exc:
             return str(exc)
+        old = self.comparison
+        if old is not None:
+            with old.lock:
+                old.close()  # every run of the old scenario goes to the ledger
+        self.comparison = self._compare(session)
         return ""
+
+    def close(self) -> None:
+        """The app quits: every run goes to the ledger (after the run loop stopped)."""
+        comparison = self.comparison
+        if comparison is not None:
+            with comparison.lock:
+                comparison.close()
 
     @property
     def paced(self) -> bool:
@@ -140,7 +175,7 @@ class EngineQueue:
     def start_run(self, kind: str = "schedule", n: int = 0) -> None:
         """Run until paused or a stop condition (run_loop.make_limit's ``kind``: "schedule",
         "iterations" ``n``, "epoch")."""
-        if self.running or self.session is None:
+        if self.running or self.comparison is None:
             return
         self.running = True
         self.on_run(True, "")
@@ -164,18 +199,21 @@ class EngineQueue:
     def _run(self, kind: str, n: int) -> RunStats:
         worker = get_current_worker()
         self.run_idle.clear()
-        session = self.session
-        assert session is not None
+        comparison = self.comparison
+        assert comparison is not None
         try:
-            with session.lock:
-                training = session.scenario.training
-                st = session.stepper
+            with comparison.lock:
+                # the stop condition is the focused run's; the others train as many iterations
+                training = comparison.session.scenario.training
+                st = comparison.session.stepper
                 schedule = training.total_steps(st.steps_per_epoch)
                 # no scenario key names a target accuracy yet; one named so is honoured
                 target = getattr(training, "target_accuracy", None)
                 limit = make_limit(st, schedule, kind, n, target)
             return run_loop(
-                session,
+                # run_loop needs what a Session has: a lock, a stepper (Lockstep runs every
+                # run in turn and reads as the focused one), evaluate() and snapshot()
+                cast("Session", comparison),
                 lambda: worker.is_cancelled,
                 self._post_snapshot,
                 speed=lambda: self.speed,
@@ -186,7 +224,17 @@ class EngineQueue:
             self.run_idle.set()
 
     def _post_snapshot(self, snap: Snapshot) -> None:
-        self.app.post_message(SnapshotReady(snap))
+        # called by run_loop right after it took ``snap`` under the lock, from this thread
+        comparison = self.comparison
+        overlay = None
+        notes: list[str] = []
+        if comparison is not None:
+            overlay = comparison.overlay_of(snap)
+            with comparison.lock:
+                notes = comparison.take_notes()
+        self.app.post_message(SnapshotReady(snap, overlay))
+        for note in notes:
+            self.app.post_message(EngineNote(note))
 
     def worker_changed(self, worker: Worker[Any], state: WorkerState) -> None:
         """The app's Worker.StateChanged: a run that ended by itself diverged or reached its

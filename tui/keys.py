@@ -162,6 +162,46 @@ KEYS: tuple[Key, ...] = (
         "Reset weights",
         "reset to the scenario's initial weights (same seed; lr and batch stay)",
     ),
+    Key(
+        "c",
+        "app.engine('fork')",
+        "fork",
+        "Fork the run (compare)",
+        "fork the focused run: a new run from the same initial weights and batch order with"
+        " its hyperparameters, then change them (+ - = [ ]); runs train in lockstep, up to 8",
+        show=False,
+    ),
+    Key(
+        "left_curly_bracket",
+        "focus_run(-1)",
+        "run",
+        "Focus the previous run",
+        "focus the previous run of the comparison (the panels show the focused run)",
+        "run",
+    ),
+    Key(
+        "right_curly_bracket",
+        "focus_run(1)",
+        "run",
+        "Focus the next run",
+        "focus the next run of the comparison",
+        "run",
+    ),
+    Key(
+        "x",
+        "drop_run",
+        "drop",
+        "Drop the focused run",
+        "drop the focused run from the comparison (the ledger keeps it)",
+    ),
+    Key(
+        "d",
+        "toggle_diff",
+        "diff",
+        "Toggle the difference to run 1",
+        "loss plot of a comparison: each run's loss minus the first run's, step by step",
+        show=False,
+    ),
     Key("s", "app.pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
     Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),
     Key(
@@ -196,6 +236,7 @@ GROUPS = {
     "lr": Binding.Group("lr", compact=True),
     "batch": Binding.Group("batch", compact=True),
     "speed": Binding.Group("speed"),
+    "run": Binding.Group("run", compact=True),
 }
 
 
@@ -222,5 +263,11 @@ def bindings() -> list[BindingType]:
 
 def key_label(keys: str) -> str:
     """How a key is written in the help screen."""
-    names = {"question_mark": "?", "full_stop": ".", "comma": ","}
+    names = {
+        "question_mark": "?",
+        "full_stop": ".",
+        "comma": ",",
+        "left_curly_bracket": "{",
+        "right_curly_bracket": "}",
+    }
     return " ".join(names.get(k, k) for k in keys.split(","))

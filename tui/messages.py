@@ -10,12 +10,16 @@ from textual.message import Message
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
     from engine.snapshot import Snapshot
 
+    from .overlay import Overlay
+
 
 @dataclass
 class SnapshotReady(Message):
-    """A fresh frozen Snapshot from the engine; a newer one may replace an unhandled older one."""
+    """A fresh frozen Snapshot from the engine (the focused run's), with the comparison's
+    overlay (None for one run); a newer one may replace an unhandled older one."""
 
     snapshot: Snapshot
+    overlay: Overlay | None = None
 
     def can_replace(self, message: Message) -> bool:
         # a slow terminal drops intermediate frames instead of queueing them

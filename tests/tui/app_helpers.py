@@ -19,6 +19,7 @@ from textual.screen import Screen
 from engine import Stepper
 from engine.snapshot import Snapshot
 from tui.app import BackpropApp
+from tui.overlay import Overlay
 from tui.screens.main import MainScreen
 from tui.session import Session
 from tui.widgets.status_line import StatusLine
@@ -41,8 +42,8 @@ class WatchedScreen(MainScreen):
 
     waiters: list[tuple[Callable[[Snapshot], bool], asyncio.Future[Snapshot]]]
 
-    async def show(self, snap: Snapshot) -> None:
-        await super().show(snap)
+    async def show(self, snap: Snapshot, overlay: Overlay | None = None) -> None:
+        await super().show(snap, overlay)
         for want, future in self.waiters:
             if not future.done() and want(snap):
                 future.set_result(snap)

@@ -20,7 +20,9 @@ from ..widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 if TYPE_CHECKING:  # numpy and the panels load in a worker after the first paint
     from engine.snapshot import Snapshot
 
+    from ..app import BackpropApp
     from ..engine_queue import EngineQueue
+    from ..overlay import Overlay
     from ..pacing import Pacing
     from ..widgets.base import SnapshotPanel
 
@@ -49,12 +51,15 @@ class MainScreen(Screen[None]):
         (30, "-h-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = bindings()
+    # keys that only mean something with two runs or more: hidden (footer) and off until then
+    COMPARE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"focus_run", "drop_run", "toggle_diff"})
 
     def __init__(self, engine: EngineQueue, pacing: Pacing) -> None:
         super().__init__()
         self.engine = engine
         self.pacing = pacing
         self.snapshot: Snapshot | None = None  # the newest one
+        self.overlay: Overlay | None = None  # the comparison's curves with it (None: one run)
         self.current_panel = 0  # index in PANELS: the one shown (small terminals) and focused
         self._tabs_key: tuple[tuple[str, str], ...] = ()
 
@@ -105,9 +110,13 @@ class MainScreen(Screen[None]):
             self.app.call_after_refresh(self.engine.put, "show")
 
     # ---- snapshots -------------------------------------------------------------------------
-    async def show(self, snap: Snapshot) -> None:
-        """A new snapshot: the status line shows it, and the panels that are due (Pacing)."""
+    async def show(self, snap: Snapshot, overlay: Overlay | None = None) -> None:
+        """A new snapshot (the focused run's) and the comparison's overlay: the status line shows
+        them, and the panels that are due (Pacing)."""
         self.snapshot = snap
+        if (overlay is None) != (self.overlay is None):
+            self.refresh_bindings()  # the compare keys come (or go) with the second run
+        self.overlay = overlay
         session = self.engine.session
         assert session is not None
         found = self.query("#panels")
@@ -122,7 +131,8 @@ class MainScreen(Screen[None]):
         if self.current_panel not in self.visible_panels():  # e.g. the map, after a switch
             self.set_panel(0)
         self.status.n_train = session.n_train
-        self.status.show(snap)
+        self.status.show(snap, overlay)
+        self.panel("loss").show_overlay(overlay)  # drawn when the panel next redraws
         hidden = [pid for pid in PANEL_IDS if not self.panel(pid).display]
         for pid in self.pacing.due(self.engine.paced, hidden):
             self.panel(pid).show(snap)
@@ -148,8 +158,9 @@ class MainScreen(Screen[None]):
     def _update_map_size(self) -> None:
         """Ask for a decision map as big as the panel shows it (half-blocks: 2 rows a cell)."""
         region = self.panel("map").content_region
-        if region.width > 0 and region.height > 0 and self.engine.session is not None:
-            self.engine.session.decision_size = (region.width, 2 * region.height)
+        comparison = self.engine.comparison
+        if region.width > 0 and region.height > 0 and comparison is not None:
+            comparison.decision_size = (region.width, 2 * region.height)  # every run's
 
     # ---- tabs ------------------------------------------------------------------------------
     def visible_panels(self) -> list[int]:
@@ -181,6 +192,27 @@ class MainScreen(Screen[None]):
             self.query_one("#panel-tabs", Static).update(Content.assemble(*parts))
 
     # ---- actions (keys.py binds them without a namespace: they run here) -------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.COMPARE_ACTIONS:
+            return self.overlay is not None
+        return True
+
+    def action_focus_run(self, delta: int) -> None:
+        """The next or previous run of the comparison: the panels show it (the engine's)."""
+        app = cast("BackpropApp", self.app)
+        app.action_engine("focus", delta)
+
+    def action_drop_run(self) -> None:
+        app = cast("BackpropApp", self.app)
+        app.action_engine("drop")
+
+    def action_toggle_diff(self) -> None:
+        if self.has_panels:
+            from ..widgets.loss_plot import LossPlot
+
+            plot = self.query_one(LossPlot)
+            plot.diff = not plot.diff
+
     def action_next_panel(self) -> None:
         self._cycle_panel(1)
 

@@ -11,6 +11,8 @@ from .redraw import Redraw
 if TYPE_CHECKING:
     from engine.snapshot import Snapshot
 
+    from ..overlay import Overlay
+
 
 class Panel(Protocol):
     """What the app (the main screen) calls on every data panel; a rename fails in mypy."""
@@ -20,6 +22,8 @@ class Panel(Protocol):
     def follow_cursor(self, layer: int, row: int, col: int, kind: str) -> None: ...
 
     def follow_sample(self, index: int) -> None: ...
+
+    def show_overlay(self, overlay: Overlay | None) -> None: ...
 
 
 class SnapshotPanel(Redraw):
@@ -74,3 +78,6 @@ class SnapshotPanel(Redraw):
 
     def follow_sample(self, index: int) -> None:
         """The outputs panel chose sample ``index`` of the batch; panels that care override."""
+
+    def show_overlay(self, overlay: Overlay | None) -> None:
+        """The comparison's runs (None: one run), set before ``show``; the loss plot draws it."""

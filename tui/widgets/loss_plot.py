@@ -9,6 +9,7 @@ from textual.reactive import reactive
 
 from engine.history import downsample
 from engine.snapshot import Snapshot
+from tui.overlay import Overlay
 
 from .base import SnapshotPanel
 from .lines import Lines, TextBuilder
@@ -43,7 +44,10 @@ def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class LossPlot(SnapshotPanel):
-    """``log_y`` and ``show_accuracy`` redraw when set.
+    """``log_y``, ``show_accuracy`` and ``diff`` redraw when set.
+
+    With a comparison (an Overlay of two or more runs) it draws every run's loss instead
+    (loss_overlay.py); ``diff`` then shows each run minus the first.
 
     A unit step changes the snapshot's version but not the curves: the plotext build (the
     costly part) is cached on the curves themselves, so such a redraw reuses it.
@@ -52,6 +56,7 @@ class LossPlot(SnapshotPanel):
     TITLE = "Loss"
     log_y: reactive[bool] = reactive(False)
     show_accuracy: reactive[bool] = reactive(True)
+    diff: reactive[bool] = reactive(False)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -60,12 +65,32 @@ class LossPlot(SnapshotPanel):
         self.builds = 0  # plotext builds so far (tests and benchmarks read it)
         self._cache_key: tuple[object, ...] | None = None
         self._cache: Lines | None = None
+        self.overlay: Overlay | None = None
 
     def toggle_log_y(self) -> None:
         self.log_y = not self.log_y
 
+    def show_overlay(self, overlay: Overlay | None) -> None:
+        self.overlay = overlay
+
+    def key(self, snapshot: Snapshot) -> object:
+        ov = self.overlay
+        return snapshot.version if ov is None else (snapshot.version, ov.key)
+
     def build(self) -> Lines | Text:
         s = self.snapshot
+        ov = self.overlay
+        if ov is not None:
+            from .loss_overlay import build_overlay
+
+            w, h = max(self.size.width, 20), max(self.size.height, 5)
+            nc = self.colourless
+            okey = ("overlay", ov.key, w, h, self.log_y, self.diff, nc)
+            if okey != self._cache_key or self._cache is None:
+                self._cache = build_overlay(ov, w, h, nc, self.log_y, self.diff)
+                self._cache_key = okey
+                self.builds += 1
+            return self._cache
         if s is None or len(s.curves.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
         nc = self.colourless

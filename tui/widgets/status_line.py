@@ -18,6 +18,8 @@ from ..numbers import fmt, percent
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
     from engine.snapshot import Snapshot
 
+    from ..overlay import Overlay
+
 Part = tuple[str, str]  # (text, style)
 
 # The run state's room is the longer word's, whichever is shown: `r` never rewraps the line
@@ -49,11 +51,22 @@ def _num(x: float | None) -> str:
     return fmt(x, 4, missing="–")
 
 
-def status_parts(snap: Snapshot, running: bool, n: int) -> list[Part]:
-    """The status line's segments (``n``: training-set size); each stays on one line."""
+def run_part(overlay: Overlay) -> Part:
+    """Which run of a comparison the line (and every panel) shows, in its colour and glyph."""
+    focused = overlay.curves[-1]  # drawn last
+    n = len(overlay.curves)
+    return (f"{focused.glyph} run {focused.run_id} ({n} runs)", f"bold color({focused.colour})")
+
+
+def status_parts(
+    snap: Snapshot, running: bool, n: int, overlay: Overlay | None = None
+) -> list[Part]:
+    """The status line's segments (``n``: training-set size); each stays on one line. With
+    a comparison the focused run's number, glyph and colour come after the scenario."""
     pending = dict(snap.settings.pending)
     parts: list[Part] = [
         (snap.model.scenario, "bold"),
+        *([run_part(overlay)] if overlay is not None else []),
         (f"step {snap.progress.step}", ""),
         (f"epoch {snap.progress.epoch}", ""),
         (f"phase {phase_label(snap)}".ljust(6 + longest_phase(snap)), "bold"),
@@ -121,6 +134,7 @@ class StatusLine(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: Snapshot | None = None
+        self.overlay: Overlay | None = None
         self._height = 0
         self.loading_name = ""  # the scenario being loaded, until the first snapshot
         self.n_train = 1 << 62  # set by the app: a batch this large is the full batch
@@ -132,8 +146,9 @@ class StatusLine(Widget):
         self._note_step = None if self.snapshot is None else self.snapshot.progress.step
         self._note_since = type(self).clock()
 
-    def show(self, snapshot: Snapshot) -> None:
+    def show(self, snapshot: Snapshot, overlay: Overlay | None = None) -> None:
         self.snapshot = snapshot
+        self.overlay = overlay
         if self.note and self._note_done(snapshot.progress.step):
             self.note = ""
         # a layout pass costs the whole screen: only when the status changes its height
@@ -151,7 +166,7 @@ class StatusLine(Widget):
         if self.snapshot is None:
             return [[(f"loading {self.loading_name}…", "dim")]]
         width = max(width, 1)
-        parts = status_parts(self.snapshot, self.running, self.n_train)
+        parts = status_parts(self.snapshot, self.running, self.n_train, self.overlay)
         if self.speed:  # before the run state; its room is the longest label's ("2 units/s")
             parts.insert(len(parts) - 1, (f"speed {self.speed}".ljust(15), ""))
         lines = pack(parts, width)
