@@ -221,6 +221,7 @@ def run_task(
                 "diverged": res.diverged is not None,
                 "diverged_at": None if res.diverged is None else res.diverged.step,
                 "divergence": None if res.diverged is None else str(res.diverged),
+                "planned_steps": task.steps,
             }
         )
     return records

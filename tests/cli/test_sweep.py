@@ -14,6 +14,15 @@ from tui.cli import main
 from tui.cli.heatmap_text import RAMP, cell_of, render
 from tui.cli.sweep import RUN_KEYS, parse_list, table_lines
 
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ledger of the test's own (worker processes inherit the variable)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("BACKPROP_TUI_HOME", str(home))
+    return home
+
+
 FIGURES = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "steps", "diverged"]
 
 
@@ -54,7 +63,7 @@ def test_json_runs_equal_train_runs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_l2_and_epochs_equal_train_on_a_scenario_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--l2 as a scenario's training.l2 (what `train` reads); the scenario's epochs as whole passes."""
+    """--l2 as the scenario's training.l2 (what `train` reads); its epochs as whole passes."""
     text = (Path(__file__).parents[2] / "scenarios/bundled/xor.toml").read_text()
     scn = tmp_path / "xor-l2.toml"
     scn.write_text(text.replace("steps = 3000", "epochs = 2\nl2 = 0.01"))
@@ -170,3 +179,40 @@ def test_more_than_4096_runs_need_yes(capsys: pytest.CaptureFixture[str]) -> Non
     argv = ["sweep", "xor", "--lr", "1e-3:1:4097log", "--steps", "1", "--json"]
     assert main(argv) == 2
     assert "4,097 runs" in capsys.readouterr().err
+
+
+def test_every_run_goes_into_the_ledger_as_one_sweep(
+    _home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.ledger import Ledger
+
+    argv = ["sweep", "xor", "--lr", "0.1,1e4", "--seeds", "2", "--steps", "25", "--json"]
+    assert main(argv) == 0
+    runs = _last_json(capsys)["runs"]
+    with Ledger.open(_home) as ledger:
+        kept = ledger.runs()
+        assert len(kept) == 4 and len({r.sweep for r in kept}) == 1 and kept[0].sweep
+        assert {r.origin for r in kept} == {"sweep"}
+        by_key = {(r.config["training.lr"], r.seed): r for r in kept}
+        for run in runs:
+            info = by_key[(run["lr"], run["seed"])]
+            assert info.status == ("diverged" if run["diverged"] else "finished")
+            assert (info.steps, info.train_loss, info.diverged_at) == (
+                run["steps"],
+                run["train_loss"],
+                run["diverged_at"],
+            )
+            assert info.config["training.steps"] == 25
+    assert main([*argv, "--no-record"]) == 0
+    with Ledger.open(_home) as ledger:
+        assert len(ledger.runs()) == 4
+
+
+def test_a_foreign_ledger_is_refused_before_anything_runs(
+    _home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _home.mkdir()
+    (_home / "runs.sqlite").write_bytes(b"not a database at all" * 10)
+    assert main(["sweep", "xor", "--steps", "5", "--json"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and len(cap.err.strip().splitlines()) == 1

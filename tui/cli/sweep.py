@@ -61,6 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--csv", metavar="FILE", help="write every run as a CSV row")
     p.add_argument("--yes", action="store_true", help=f"allow more than {MAX_RUNS:,} runs")
+    p.add_argument(
+        "--no-record", action="store_true", help="do not record the runs in the run ledger"
+    )
 
 
 # ---- parsing the axes -------------------------------------------------------------------------
@@ -194,6 +197,12 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
                 f"at most {MAX_RUNS:,} without --yes",
             )
         setup = _setup(scn, first, seeds)
+        config = _base_config(scn)
+        if config.get("training.schedule", "constant") != "constant":
+            raise ScenarioError(
+                scn.source, "training.schedule", "found a schedule", "constant (in a sweep)"
+            )
+        ledger = None if args.no_record else _open_ledger()
     except ScenarioError as exc:
         return fail(str(exc))
     except (ValueError, MemoryError) as exc:
@@ -217,8 +226,12 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
     human = sys.stderr if machine else out
     bar = Bar(sys.stderr, len(runs))
 
+    recorder = Recorder(ledger, scn, config, setup, epochs) if ledger is not None else None
+
     def stream(records: list[dict[str, Any]]) -> None:
         bar.runs_done += len(records)
+        if recorder is not None:
+            recorder.record(records)
         if args.json_lines:
             for r in records:
                 print(json.dumps(_public(r)), file=out, flush=True)
@@ -227,8 +240,12 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
         result = run_sweep(setup, tasks, n_workers, bar.update, stream)
     except KeyboardInterrupt:
         bar.close()
-        print(f"{scn.name}: sweep interrupted; nothing recorded", file=sys.stderr)
+        kept = f"; {recorder.count:,} finished runs recorded" if recorder else ""
+        print(f"{scn.name}: sweep interrupted{kept}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if ledger is not None:
+            ledger.close()
     bar.close()
     order = {(r.lr, r.batch_size, r.momentum, r.l2, r.seed): i for i, r in enumerate(runs)}
     records = sorted(result.records, key=lambda r: order[_key(r)])  # the grid's order
@@ -244,7 +261,8 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
     print(
         f"{len(records):,} runs in {result.seconds:.2f} s ({rate or 0:,.0f} model steps/s, "
         f"{min(n_workers, len(tasks))} worker{'s' if min(n_workers, len(tasks)) > 1 else ''})"
-        + (f"; wrote {args.csv}" if args.csv else ""),
+        + (f"; wrote {args.csv}" if args.csv else "")
+        + (f"; recorded as sweep {recorder.sweep}" if recorder and recorder.count else ""),
         file=human,
     )
     if machine:
@@ -285,6 +303,92 @@ def _setup(scn: Any, first: Any, seeds: Sequence[int]) -> Any:
         t.beta2,
         t.eps,
     )
+
+
+def _base_config(scn: Any) -> dict[str, object]:
+    from scenarios.overrides import resolved_config
+
+    return resolved_config(scn)
+
+
+def _open_ledger() -> Any:
+    """The run ledger, opened before anything runs: a foreign or newer file is one line, exit 2."""
+    from engine.ledger import Ledger, LedgerError
+
+    try:
+        return Ledger.open()
+    except LedgerError as exc:
+        raise ScenarioError(
+            CMDLINE, "ledger", str(exc), "a backprop-tui ledger, or --no-record"
+        ) from None
+
+
+class Recorder:
+    """Every finished run into the ledger, as one sweep (one id shared by its runs), each with
+    the config `train` would record for it."""
+
+    def __init__(
+        self, ledger: Any, scn: Any, config: dict[str, object], setup: Any, epochs: int | None
+    ) -> None:
+        import secrets
+
+        self.ledger, self.scn, self.config, self.setup, self.epochs = (
+            ledger,
+            scn,
+            config,
+            setup,
+            epochs,
+        )
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.sweep = f"{scn.name}-{stamp}-{secrets.token_hex(2)}"
+        self.count = 0
+        self.failed = False
+
+    def record(self, records: Sequence[dict[str, Any]]) -> None:
+        from engine.ledger import LedgerError, fingerprint
+
+        if self.failed:
+            return
+        try:
+            for r in records:
+                self._one(r, fingerprint)
+        except (LedgerError, OSError) as exc:  # keep the sweep's results; say so once
+            self.failed = True
+            print(f"{self.scn.name}: not recorded in the ledger: {exc}", file=sys.stderr)
+
+    def _one(self, r: dict[str, Any], fingerprint: Any) -> None:
+        config = dict(self.config)
+        config.update(
+            {
+                "training.lr": r["lr"],
+                "training.batch_size": batch_label(r["batch_size"]),
+                "training.momentum": r["momentum"],
+                "training.l2": r["l2"],
+                "seed": r["seed"],
+                "training.steps": None if self.epochs is not None else r["planned_steps"],
+                "training.epochs": self.epochs,
+            }
+        )
+        run_id = self.ledger.start_run(
+            self.scn.name,
+            config,
+            seed=r["seed"],
+            fingerprint=fingerprint(self.setup.initial[r["seed"]]),
+            sweep=self.sweep,
+            origin="sweep",
+            source=self.scn.source,
+        )
+        self.ledger.finish(
+            run_id,
+            "diverged" if r["diverged"] else "finished",
+            steps=r["steps"],
+            epochs=r["steps"] // self.setup.steps_per_epoch(r["batch_size"]),
+            figures={
+                k: r[k] for k in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+            },
+            diverged_at=r["diverged_at"],
+        )
+        self.count += 1
 
 
 def _key(r: dict[str, Any]) -> tuple[float, int | None, float, float, int]:
