@@ -24,6 +24,30 @@ KEYS: tuple[Key, ...] = (
     # help and quit first: a narrow footer cuts off the right end
     Key("question_mark", "app.help", "help", "Help", "this help"),
     Key("q", "app.quit", "quit", "Quit", "quit (exit code 0)"),
+    # a comparison's keys next: hidden with one run, and in reach of a narrow footer with more
+    Key(
+        "left_curly_bracket",
+        "focus_run(-1)",
+        "run",
+        "Focus the previous run",
+        "focus the previous run of the comparison (the panels show the focused run)",
+        "run",
+    ),
+    Key(
+        "right_curly_bracket",
+        "focus_run(1)",
+        "run",
+        "Focus the next run",
+        "focus the next run of the comparison",
+        "run",
+    ),
+    Key(
+        "x",
+        "drop_run",
+        "drop",
+        "Drop the focused run",
+        "drop the focused run from the comparison (the ledger keeps it)",
+    ),
     Key(
         "space",
         "app.engine('iteration')",
@@ -170,29 +194,6 @@ KEYS: tuple[Key, ...] = (
         "fork the focused run: a new run from the same initial weights and batch order with"
         " its hyperparameters, then change them (+ - = [ ]); runs train in lockstep, up to 8",
         show=False,
-    ),
-    Key(
-        "left_curly_bracket",
-        "focus_run(-1)",
-        "run",
-        "Focus the previous run",
-        "focus the previous run of the comparison (the panels show the focused run)",
-        "run",
-    ),
-    Key(
-        "right_curly_bracket",
-        "focus_run(1)",
-        "run",
-        "Focus the next run",
-        "focus the next run of the comparison",
-        "run",
-    ),
-    Key(
-        "x",
-        "drop_run",
-        "drop",
-        "Drop the focused run",
-        "drop the focused run from the comparison (the ledger keeps it)",
     ),
     Key(
         "d",

@@ -16,7 +16,8 @@ from ..keys import KEYS, key_label
 
 INTRO = (
     "One training iteration is a row of units: batch, forward L1..Ln, loss, "
-    "backward Ln..L1, update. Step through them, or run flat out."
+    "backward Ln..L1, update. Step through them, or run flat out. c forks the run to "
+    "compare: the runs train side by side, the loss panel overlays them."
 )
 PANEL_KEYS = (
     ("arrows", "Weights: move the cursor over W and b; Outputs: choose the sample"),
@@ -31,7 +32,12 @@ def help_table() -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     last = ("app.help", "app.quit")  # first in the footer (so narrow footers show them), last here
-    ordered = [k for k in KEYS if k.action not in last] + [k for k in KEYS if k.action in last]
+    # the comparison's keys also come early in the footer; here they follow c, which forks
+    compare = [k for k in KEYS if k.action in ("focus_run(-1)", "focus_run(1)", "drop_run")]
+    ordered = [k for k in KEYS if k.action not in last and k not in compare]
+    fork = next(i for i, k in enumerate(ordered) if k.action == "app.engine('fork')")
+    ordered[fork + 1 : fork + 1] = compare
+    ordered += [k for k in KEYS if k.action in last]
     for k in ordered:
         table.add_row(key_label(k.keys), k.help)
     table.add_row("", "")
