@@ -34,7 +34,7 @@ FIELDS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("seed", "seed", None),
 )
 HINTS = {
-    "schedule": "e.g. cosine:steps=5000, step:every=N",
+    "schedule": "e.g. cosine:steps=5000",
     "batch": 'or "full"',
     "hidden": "e.g. 16, 16 (empty: none)",
 }
