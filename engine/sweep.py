@@ -8,6 +8,8 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -29,8 +31,9 @@ MAX_CHUNK = 10_000
 # Stacks are split for more workers only down to this many models each.
 MIN_STACK = 8
 # Without an explicit worker count, a sweep smaller than this (model-steps) runs in-process:
-# starting a spawned worker (an interpreter and numpy, ~0.3-0.5 s) would cost more than it saves.
-SMALL_SWEEP = 100_000
+# starting workers (~30 ms forked, 0.5-1 s spawned) and sending results back would cost more
+# than they save.
+SMALL_SWEEP = 50_000
 
 
 @dataclass(frozen=True)
@@ -270,10 +273,12 @@ def run_sweep(
     workers: int,
     on_progress: Callable[[SweepRun], None] | None = None,
     on_records: Callable[[list[Record]], None] | None = None,
+    method: str | None = None,
 ) -> SweepRun:
-    """Run every task, in this process (one worker) or in ``workers`` spawned processes; records
-    are returned in the tasks' order whatever order they finish in. ``on_records`` sees each
-    task's records as it finishes (for streaming), ``on_progress`` the running totals."""
+    """Run every task, in this process (one worker) or in ``workers`` processes (started by
+    ``method``, default start_method()); records are returned in the tasks' order whatever order
+    they finish in. ``on_records`` sees each task's records as it finishes (for streaming),
+    ``on_progress`` the running totals."""
     state = SweepRun(sum(t.model_steps for t in tasks))
     t0 = time.perf_counter()
     by_task: dict[int, list[Record]] = {}
@@ -293,19 +298,37 @@ def run_sweep(
         for i, task in enumerate(tasks):
             finished(i, run_task(setup, task, progress))
     else:
-        for index, records in _in_processes(setup, tasks, workers, progress):
+        for index, records in _in_processes(setup, tasks, workers, progress, method):
             finished(index, records)
     state.records = [r for i in range(len(tasks)) for r in by_task[i]]
     state.seconds = time.perf_counter() - t0
     return state
 
 
+def start_method() -> str:
+    """ "fork" on Linux when this process runs no other thread, else "spawn".
+
+    A forked worker starts in milliseconds and inherits the data; a spawned one starts a new
+    interpreter and imports numpy (measured 0.5-1 s on a busy 2-core machine, more than a small
+    sweep's work). Forking a process with other threads can deadlock, so the app (threads)
+    runs its sweeps as a `backprop-tui sweep` subprocess, and anything else gets spawn. Every
+    worker entry point is picklable and module-level, so both methods work.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def _in_processes(
-    setup: SweepSetup, tasks: Sequence[SweepTask], workers: int, progress: Callable[[int], None]
+    setup: SweepSetup,
+    tasks: Sequence[SweepTask],
+    workers: int,
+    progress: Callable[[int], None],
+    method: str | None = None,
 ) -> Iterator[tuple[int, list[Record]]]:
-    """Tasks in a pool of spawned processes (the GIL rules out threads); progress comes back on
-    a queue that the parent drains while it waits."""
-    ctx = multiprocessing.get_context("spawn")
+    """Tasks in a pool of processes (the GIL rules out threads); progress comes back on a queue
+    that the parent drains while it waits."""
+    ctx = multiprocessing.get_context(method or start_method())
     q = ctx.Queue()
     with ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),

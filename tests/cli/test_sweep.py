@@ -96,6 +96,21 @@ def test_workers_are_processes_and_agree_with_one(tmp_path: Path) -> None:
     assert [r["lr"] for r in outs[0][::8]] == [0.01, 0.0464, 0.215, 1.0]
 
 
+def test_spawned_workers_agree_with_one() -> None:
+    """The start method used where fork is not (macOS, Windows, a process with threads)."""
+    from engine.sweep import grid, plan, run_sweep
+    from scenarios import build, load_scenario
+    from tui.cli.sweep import _setup
+
+    scn = load_scenario("xor")
+    setup = _setup(scn, build(scn, undo_depth=0), [0, 1])
+    tasks = plan(grid([0.1, 2.0], [5, 10], [0.9], [0.0], [0, 1]), lambda bs: 15, 2)
+    assert len(tasks) == 2
+    spawned = run_sweep(setup, tasks, 2, method="spawn")
+    assert spawned.records == run_sweep(setup, tasks, 1).records
+    assert spawned.done_model_steps == spawned.total_model_steps == 8 * 15
+
+
 def test_heatmap_marks_best_diverged_and_ramp() -> None:
     cells = {
         (0.1, 10): cell_of([0.5, 0.7], [False, False]),

@@ -1,0 +1,104 @@
+"""Sweep speed: K models in one stack against K single runs, and 2 worker processes against 1.
+
+Run from the repository root: python -m benchmarks.sweep [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # one BLAS thread; must happen before numpy is imported
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from engine.stacked import StackedTrainer, StackModel  # noqa: E402
+from engine.sweep import SweepSetup, SweepTask, grid, plan, run_sweep  # noqa: E402
+from scenarios import build, load_scenario  # noqa: E402
+from tui.cli.sweep import _setup  # noqa: E402
+
+
+def best_of(repeats: int, fn: Callable[[], object]) -> float:
+    """The fastest of ``repeats`` wall times (the machine is shared: the least disturbed)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def stacked_vs_single(name: str, k: int, steps: int, repeats: int) -> tuple[float, float]:
+    """Seconds for k runs one after another on the Stepper's fast path (what `train` runs), and
+    for the same k runs in one stack; both include the final whole-set evaluation."""
+    scn = load_scenario(name)
+    seeds = list(range(4))
+    lrs = [scn.training.learning_rate * (1 + i / k) for i in range(k // len(seeds))]
+    first = build(scn, undo_depth=0)
+    setup: SweepSetup = _setup(scn, first, seeds)
+    bs = scn.training.batch_size
+    runs = grid(lrs, [bs], [scn.training.momentum], [scn.training.l2], seeds)
+
+    def singles() -> None:
+        for r in runs:
+            st = build(scn, seed=r.seed, undo_depth=0).stepper
+            st.set_lr(r.lr)
+            st.run(steps)
+            st.evaluate()
+
+    def stack() -> None:
+        models = [
+            StackModel(
+                setup.initial[r.seed], copy.deepcopy(setup.batch_rngs[r.seed]), r.lr, r.momentum
+            )
+            for r in runs
+        ]
+        template = setup.net.build()
+        tr = StackedTrainer(template, models, setup.X, setup.y, bs, X_test=setup.X_test)
+        tr.run(steps)
+        for i, res in enumerate(tr.finish()):
+            tr.evaluate(res, i)
+
+    build_s = best_of(repeats, lambda: [build(scn, seed=r.seed, undo_depth=0) for r in runs])
+    return best_of(repeats, singles) - build_s, best_of(repeats, stack)
+
+
+def workers(steps: int, repeats: int) -> tuple[float, float]:
+    """Wall seconds of one sweep (xor, 2 batch sizes x 32 models) with 1 and with 2 workers."""
+    scn = load_scenario("xor")
+    seeds = list(range(4))
+    setup = _setup(scn, build(scn, undo_depth=0), seeds)
+    runs = grid([0.01 * (i + 1) for i in range(8)], [5, 10], [0.9], [0.0], seeds)
+    tasks: list[SweepTask] = plan(runs, lambda bs: steps, 2)
+    one = best_of(repeats, lambda: run_sweep(setup, tasks, 1))
+    two = best_of(repeats, lambda: run_sweep(setup, tasks, 2))
+    return one, two
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="shorter runs, one repeat")
+    args = ap.parse_args()
+    repeats = 1 if args.quick else 3
+    scale = 0.25 if args.quick else 1.0
+    print(f"one BLAS thread, float64, best of {repeats}; pid {os.getpid()}")
+    for name, k, steps, target in (("xor", 64, 1000, 8.0), ("digits", 16, 300, 2.0)):
+        n = max(20, int(steps * scale))
+        single, stacked = stacked_vs_single(name, k, n, repeats)
+        print(
+            f"{name}: {k} models x {n} steps: one at a time {single:.3f} s, one stack "
+            f"{stacked:.3f} s: {single / stacked:.1f}x per-model throughput (target >= {target:g}x)"
+        )
+    n = max(500, int(4000 * scale))
+    one, two = workers(n, repeats)
+    print(
+        f"workers: xor 2 stacks x 32 models x {n} steps: 1 worker {one:.2f} s, 2 workers "
+        f"{two:.2f} s: {one / two:.2f}x (target >= 1.7x; includes starting the processes)"
+    )
+
+
+if __name__ == "__main__":
+    main()
