@@ -104,7 +104,9 @@ def _toml_value(key: str, value: object) -> object:
     return value
 
 
-def _raw(scenario: Scenario, config: Mapping[str, object], changed: set[str]) -> dict[str, Any]:
+def _raw(
+    texts: tuple[str, str, str], config: Mapping[str, object], changed: set[str]
+) -> dict[str, Any]:
     """The TOML document that parses back into ``config``.
 
     Keys the loader refuses in combination are left out: momentum with adam, the betas and eps
@@ -131,12 +133,8 @@ def _raw(scenario: Scenario, config: Mapping[str, object], changed: set[str]) ->
     if d.get("samples") == 0:  # a fixed pattern set or a file: the loader sets 0 and refuses
         d.pop("samples", None)  # the keys themselves
         d.pop("noise", None)
-    return {
-        "name": scenario.name,
-        "description": scenario.description,
-        "look_for": scenario.look_for,
-        **tables,
-    }
+    name, description, look_for = texts
+    return {"name": name, "description": description, "look_for": look_for, **tables}
 
 
 def with_changes(
@@ -177,13 +175,46 @@ def with_changes(
     given = {_canonical(k): k for k in changes}
     try:
         new = parse(
-            _raw(scenario, config, changed), where, default_name=scenario.name, base_dir=base
+            _raw(_texts(scenario), config, changed),
+            where,
+            default_name=scenario.name,
+            base_dir=base,
         )
     except ScenarioError as exc:
         key = _key(*exc.key.split(".", 1)) if "." in exc.key else exc.key
         shown = given.get(key, exc.key)
         raise ScenarioError(exc.where, shown, exc.found, exc.allowed) from None
     return dataclasses.replace(new, source=scenario.source)
+
+
+def _texts(scenario: Scenario) -> tuple[str, str, str]:
+    return scenario.name, scenario.description, scenario.look_for
+
+
+def from_config(name: str, config: Mapping[str, object], where: str) -> Scenario:
+    """The scenario a resolved config describes, rebuilt from the config alone (a ledger run, a
+    checkpoint): no scenario file is read, so a run resumes even if its file changed or is gone.
+
+    Keys the config lacks take the loader's defaults (a config from an older version); an
+    unknown key or a bad value is a ScenarioError naming ``where`` and the key.
+    """
+    from .loader import DATA_KEYS, NETWORK_KEYS, TRAINING_KEYS, parse
+
+    known = {_key("data", k) for k in DATA_KEYS} | {_key("network", k) for k in NETWORK_KEYS}
+    known |= {_key("training", k) for k in TRAINING_KEYS}
+    for key in config:
+        if _canonical(key) not in known:
+            from .validate import suggest
+
+            raise ScenarioError(where, key, f"unknown config key{suggest(key, sorted(known))}", "")
+    full = {_canonical(k): v for k, v in config.items()}
+    try:
+        return parse(
+            _raw((name, "", ""), full, set()), where, default_name=name, base_dir=Path(".")
+        )
+    except ScenarioError as exc:
+        key = _key(*exc.key.split(".", 1)) if "." in exc.key else exc.key
+        raise ScenarioError(exc.where, key, exc.found, exc.allowed) from None
 
 
 def differing_keys(

@@ -21,6 +21,7 @@ KEYS = [
     "steps_per_second",
     "diverged",
     "diverged_at",
+    "run",  # the run's id in the ledger (null with --no-record)
 ]
 
 

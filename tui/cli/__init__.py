@@ -138,11 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # for everything this process starts too: the app's ledger, sweep workers
         os.environ[HOME_ENV] = args.home
     needs_source = args.command in ("train", "gradcheck", "sweep", "lr-find")
-    if needs_source and args.scenario is None and args.data is None:
+    resuming = args.command == "train" and args.resume is not None
+    if needs_source and args.scenario is None and args.data is None and not resuming:
         # argparse's own wording: the positional is optional only because --data can replace it
         parser.error(
             f"{args.command}: the following arguments are required: SCENARIO|PATH "
-            "(or --data FILE.csv --target COLUMN)"
+            "(or --data FILE.csv --target COLUMN"
+            + (", or --resume ID|FILE.npz)" if args.command == "train" else ")")
         )
     if args.command is not None and (args.app_data or args.app_target):
         # `backprop-tui --data f.csv train`: the options before a command open the app

@@ -87,12 +87,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", metavar="N|full", help="samples per iteration, or full")
     p.add_argument("--momentum", metavar="F", help="SGD momentum in [0, 1)")
     p.add_argument("--seed", metavar="N", help="seed for weight init and shuffling")
+    p.add_argument("--optimizer", metavar="sgd|adam", help="the optimiser")
+    p.add_argument("--l1", metavar="F", help="L1 penalty on the weights (>= 0)")
+    p.add_argument("--l2", metavar="F", help="L2 penalty on the weights (>= 0)")
+    p.add_argument("--hidden", metavar="N,N,...", help="hidden layer sizes, e.g. 16,16 (none: 0)")
+    p.add_argument("--activation", metavar="NAME", help="hidden activation, e.g. relu, tanh")
+    p.add_argument("--init", metavar="NAME", help="weight initialiser, e.g. he, xavier, auto")
+    p.add_argument(
+        "--schedule",
+        metavar="TEXT",
+        help="lr schedule: constant, step:every=N[,factor=F], cosine:steps=N[,min=F], "
+        "warmup:steps=N[+step:...|+cosine:...]",
+    )
     p.add_argument(
         "--target-accuracy", metavar="F", help="stop once training accuracy reaches F (0-1]"
     )
     p.add_argument("--eval-every", metavar="N", help="evaluate every N iterations")
     p.add_argument("--log", metavar="FILE.jsonl", help="one JSON line per evaluation")
     p.add_argument("--save", metavar="FILE.npz", help="write the final state as a checkpoint")
+    p.add_argument(
+        "--resume",
+        metavar="ID|FILE.npz",
+        help="continue a run (a ledger id or a checkpoint) bit for bit; --steps N: N more",
+    )
+    p.add_argument("--no-record", action="store_true", help="keep this run out of the run ledger")
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
 
 

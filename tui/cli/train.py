@@ -16,14 +16,16 @@ from typing import IO, Any, TextIO
 
 import numpy as np
 
-from engine import Stepper, save_checkpoint
+from engine import CheckpointError, Stepper, save_checkpoint
 from engine.atomicfile import TargetError, atomic_open, check_target
-from scenarios import Built, Scenario, ScenarioError, build
+from engine.ledger import LedgerError
+from scenarios import Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
 from .args import CMDLINE, load_source, option_float, option_int
 from .errors import fail
 from .progress import Progress, number, share
+from .resume import Job, config_overrides, prepare, record
 
 EXIT_INTERRUPTED = 130
 # Signals that stop a run like Ctrl-C: finish the step, write the log and checkpoint, exit 128+N.
@@ -35,6 +37,7 @@ MAX_CHUNK = 100_000
 
 def apply_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
     """The scenario with the command line's training options in place, each one validated."""
+    scn = config_overrides(scn, args)  # optimiser, l1, l2, hidden, activation, init, schedule
     t = scn.training
     changes: dict[str, Any] = {}
     lr = option_float("--lr", args.lr, low=0.0, low_open=True)
@@ -103,10 +106,18 @@ class JsonlLog:
 def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # looked up per call, so a test's captured stdout is used
     try:
-        scn = apply_overrides(load_source(args.scenario, args.data, args.target), args)
+        if args.resume is None:
+            scn = apply_overrides(load_source(args.scenario, args.data, args.target), args)
         target = option_float(
             "--target-accuracy", args.target_accuracy, low=0.0, high=1.0, low_open=True
         )
+        save = _check_output("--save", args.save)
+        log_path = _check_output("--log", args.log)
+        if args.resume is None:
+            job = prepare(scn, args, build(scn, undo_depth=0))  # no undo in a headless run
+        else:
+            job = prepare(None, args, None)
+        scn = job.scn
         if target is not None and not scn.is_classification:
             raise ScenarioError(
                 CMDLINE,
@@ -114,19 +125,20 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"found {target:g} for the regression scenario {scn.name}",
                 "only for classification",
             )
-        save = _check_output("--save", args.save)
-        log_path = _check_output("--log", args.log)
-        built = build(scn, undo_depth=0)  # undo snapshots would only slow a headless run
-    except ScenarioError as exc:
+        if not args.no_record:
+            record(job)  # last: a command refused above leaves no run in the ledger
+    except (ScenarioError, CheckpointError, LedgerError) as exc:
         return fail(str(exc))
     except (ValueError, MemoryError) as exc:  # the engine's own checks, as a last line of defence
-        return fail(f"{args.scenario or args.data}: {exc}")
+        return fail(f"{args.scenario or args.data or args.resume}: {exc}")
+    for line in job.notes:
+        print(f"{scn.name}: {line}", file=sys.stderr)
     # A diverging run overflows on purpose; the stepper reports it, numpy need not warn.
     with (
         np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
         StopFlag() as stop,
     ):
-        return _loop(scn, built, target, save, log_path, args.json, out, stop)
+        return _loop(job, target, save, log_path, args.json, out, stop)
 
 
 class StopFlag:
@@ -161,8 +173,7 @@ class StopFlag:
 
 
 def _loop(
-    scn: Scenario,
-    built: Built,
+    job: Job,
     target: float | None,
     save: Path | None,
     log_path: Path | None,
@@ -170,9 +181,8 @@ def _loop(
     out: TextIO,
     stop: StopFlag,
 ) -> int:
-    st = built.stepper
+    scn, st, total, rec = job.scn, job.built.stepper, job.total, job.recorder
     t = scn.training
-    total = t.total_steps(st.steps_per_epoch)
     # With --json stdout carries exactly one line; the progress goes to stderr instead.
     pout = sys.stderr if as_json else out
     progress = Progress(pout, total, tty=pout.isatty())
@@ -201,8 +211,10 @@ def _loop(
                     log.write(log_record(st, ev, seconds))
                 if target is not None and (ev.get("train_accuracy") or 0.0) >= target:
                     reached = True
-            rate = st.step / seconds if seconds else 0.0
+            rate = (st.step - job.start_step) / seconds if seconds else 0.0
             progress.update(st.step, st.epoch, ev, rate, evaluated)
+            if rec is not None:
+                rec.maybe_flush(job.prior_seconds + seconds)
             if reached:
                 break
     except KeyboardInterrupt:  # no handler outside the main thread: Python's own Ctrl-C
@@ -221,7 +233,7 @@ def _loop(
         if log is not None:
             log.abort()
         raise
-    return _finish(scn, st, final, seconds, reached, stop.signum, save, log, as_json, out)
+    return _finish(job, final, seconds, reached, stop.signum, save, log, as_json, out)
 
 
 def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict[str, Any]:
@@ -240,8 +252,7 @@ def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict
 
 
 def _finish(
-    scn: Scenario,
-    st: Stepper,
+    job: Job,
     final: dict[str, float | None],
     seconds: float,
     reached: bool,
@@ -251,6 +262,7 @@ def _finish(
     as_json: bool,
     out: TextIO,
 ) -> int:
+    scn, st, rec = job.scn, job.built.stepper, job.recorder
     msgs = sys.stderr if as_json else out
     code = 0
     if st.diverged is not None:
@@ -265,16 +277,26 @@ def _finish(
         name = signal.Signals(signum).name
         print(f"{scn.name}: stopped by {name} at step {st.step:,}", file=msgs)
         code = 128 + signum  # the shell's convention: 143 for SIGTERM, 129 for SIGHUP
+    meta = job.checkpoint_meta(st.diverged is not None)
+    status = "interrupted" if signum is not None else "finished"
+    if st.diverged is not None:
+        status = "diverged"
+    if rec is not None:
+        # the ledger's own checkpoint first: a failing --save must not lose the run's
+        ck_name: str | None = None
+        try:
+            path = rec.ledger.checkpoint_path(rec.run_id)
+            save_checkpoint(path, st, meta)
+            ck_name = path.name
+        except (OSError, TargetError, CheckpointError) as exc:
+            print(f"{scn.name}: run {rec.run_id}: no checkpoint written: {exc}", file=msgs)
+        rec.finish(status, final, job.prior_seconds + seconds, ck_name)
+        if rec.error is not None:
+            print(f"{scn.name}: not recorded in the run ledger: {rec.error}", file=msgs)
     try:
         if log is not None:
             log.close()
         if save is not None:
-            meta = {
-                "scenario": scn.name,
-                "source": scn.source,
-                "seed": scn.training.seed,
-                "diverged": st.diverged is not None,
-            }
             save_checkpoint(save, st, meta)
     except OSError as exc:
         return fail(f"{CMDLINE}: cannot write {exc.filename or save}: {exc.strerror}")
@@ -290,16 +312,18 @@ def _finish(
         "test_loss": _clean(final["test_loss"]),
         "test_accuracy": _clean(final["test_accuracy"]),
         "seconds": round(seconds, 6),
-        "steps_per_second": round(st.step / seconds, 1) if seconds > 0 else None,
+        "steps_per_second": round((st.step - job.start_step) / seconds, 1) if seconds > 0 else None,
         "diverged": st.diverged is not None,
         "diverged_at": None if st.diverged is None else st.diverged.step,
+        "run": None if rec is None else rec.run_id,
     }
     stop = " (target accuracy reached)" if reached else ""
     print(
         f"{scn.name}: {st.step:,} steps ({st.epoch:,} epochs) in {seconds:.2f} s{stop}; "
         f"train loss {number(final['train_loss'])} accuracy {share(final['train_accuracy'])}; "
         f"test loss {number(final['test_loss'])} accuracy {share(final['test_accuracy'])}"
-        + (f"; saved {save}" if save is not None else ""),
+        + (f"; saved {save}" if save is not None else "")
+        + (f"; run {rec.run_id}" if rec is not None and rec.error is None else ""),
         file=msgs,
     )
     if as_json:
