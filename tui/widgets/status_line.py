@@ -55,7 +55,12 @@ def run_part(overlay: Overlay) -> Part:
     """Which run of a comparison the line (and every panel) shows, in its colour and glyph."""
     focused = overlay.curves[-1]  # drawn last
     n = len(overlay.curves)
-    return (f"{focused.glyph} run {focused.run_id} ({n} runs)", f"bold color({focused.colour})")
+    from ..overlay import colour_hex
+
+    return (
+        f"{focused.glyph} run {focused.run_id} ({n} runs)",
+        f"bold {colour_hex(focused.colour)}",
+    )
 
 
 def status_parts(
@@ -141,6 +146,7 @@ class StatusLine(Widget):
         self._note_step: int | None = None  # the step shown when the note was set
         self._note_since = 0.0
         self._rows: dict[tuple[int, str], int] = {}  # most number lines seen at (width, scenario)
+        self._note_rows = 0  # rows the last note took: kept blank while a run goes
 
     def watch_note(self, note: str) -> None:
         self._note_step = None if self.snapshot is None else self.snapshot.progress.step
@@ -181,7 +187,15 @@ class StatusLine(Widget):
             text = f"DIVERGED: {diverged}; press - to lower lr, or z"
             lines += [[(t, "reverse bold")] for t in textwrap.wrap(text, width)]
         if self.note:
-            lines += [[(t, "italic")] for t in textwrap.wrap(self.note, width)]
+            note: list[list[Part]] = [[(t, "italic")] for t in textwrap.wrap(self.note, width)]
+            self._note_rows = len(note)
+            lines += note
+        elif self.running:
+            # a run keeps the rows of the note it cleared: a note coming and going with each
+            # r moved every panel, a full repaint of the screen each time (issue 9 §6)
+            lines += [[] for _ in range(self._note_rows)]
+        else:
+            self._note_rows = 0
         return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
