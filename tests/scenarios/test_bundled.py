@@ -19,6 +19,7 @@ EXPECTED = {
     "symmetry-1986",
     "encoder-8-3-8",
     "vanishing-gradients",
+    "edge-of-stability",
 }
 
 
