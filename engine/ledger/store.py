@@ -342,6 +342,16 @@ class Ledger:
             self._update(conn, run_id, sets)
         return True
 
+    def set_checkpoint(self, run_id: int, name: str) -> bool:
+        """Record that the run's checkpoint (a file name under checkpoint_dir) was written, e.g.
+        by the app's save key while the run goes on; False when the run no longer exists."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE runs SET checkpoint=?, updated=? WHERE id=?",
+                (Path(name).name, time.time(), run_id),
+            )
+            return cur.rowcount > 0
+
     def finish(
         self,
         run_id: int,

@@ -83,6 +83,8 @@ def test_runs_newest_first_filters_and_ids_never_reused(tmp_path: Path) -> None:
             led.run(99)
         assert not led.append(c, {"batch_loss": ([1], [1.0])})  # deleted: the writer carries on
         assert not led.finish(c)
+        assert not led.set_checkpoint(c, "x.npz")
+        assert led.set_checkpoint(a, "a.npz") and led.run(a).checkpoint == "a.npz"
 
 
 def test_non_finite_values_are_null_and_not_best(tmp_path: Path) -> None:
