@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Hashable
 
 import numpy as np
+from rich.color import Color, ColorSystem
 from rich.style import Style
 from rich.text import Text
 
@@ -31,6 +32,29 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+SYSTEMS = {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD}
+
+
+def colour_ids(n_classes: int, system: str | None) -> np.ndarray:
+    """For each region colour id (class * (Q + 1) + level), the smallest id the terminal shows
+    in the same colour: ids equal here are drawn as one run, not one span each.
+
+    Why: on a 256-colour terminal (xterm-256color over SSH) neighbouring shades land on one
+    palette colour, and Textual resends the colour codes for every span: a map row of cells
+    of equal look cost ~20 bytes a cell. In truecolor every id is its own colour (identity).
+    """
+    n = max(1, n_classes) * (Q + 1)
+    ids = np.arange(n, dtype=np.intp)
+    target = SYSTEMS.get(system or "")
+    if target is None:
+        return ids
+    first: dict[object, int] = {}
+    for i in range(n):
+        shown = Color.parse(_hex(_rgb(*divmod(i, Q + 1)))).downgrade(target)
+        ids[i] = first.setdefault((shown.type, shown.number, shown.triplet), i)
+    return ids
+
+
 class DecisionMapPanel(SnapshotPanel):
     """The map the snapshot carries, resampled to the panel's cells."""
 
@@ -41,6 +65,8 @@ class DecisionMapPanel(SnapshotPanel):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._styles: dict[tuple[int, int], Style] = {}
+        self._ids: dict[tuple[int, str | None], np.ndarray] = {}
+        self._points_styles: dict[tuple[int, int], Style] = {}
 
     def key(self, snapshot: Snapshot) -> Hashable:
         # the picture depends on the map alone, and the session hands out the same map until
@@ -56,6 +82,15 @@ class DecisionMapPanel(SnapshotPanel):
                 color=_hex(_rgb(*divmod(up, Q + 1))), bgcolor=_hex(_rgb(*divmod(low, Q + 1)))
             )
             self._styles[(up, low)] = st
+        return st
+
+    def _point_style(self, k: int, low: int) -> Style:
+        """A training point of class k, bold in its class colour over region colour ``low``."""
+        st = self._points_styles.get((k, low))
+        if st is None:
+            bg = _hex(_rgb(*divmod(low, Q + 1)))
+            st = Style(color=_hex(CLASS_RGB[k % len(CLASS_RGB)]), bgcolor=bg, bold=True)
+            self._points_styles[(k, low)] = st
         return st
 
     def build(self) -> Lines | Text:
@@ -80,8 +115,19 @@ class DecisionMapPanel(SnapshotPanel):
         if nc:
             self._draw_nc(tb, cls, q, pts)
         else:
-            self._draw_color(tb, cls * (Q + 1) + q, pts)
+            self._draw_color(tb, self._colour_ids(n_cls)[cls * (Q + 1) + q], pts)
         return tb.build()
+
+    def _colour_ids(self, n_classes: int) -> np.ndarray:
+        """colour_ids for the terminal this app draws on (headless, tests: truecolor, as the
+        SVG screenshots are)."""
+        app = self.app
+        system = None if app.is_headless else app.console.color_system
+        key = (n_classes, system)
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = colour_ids(n_classes, system)
+        return ids
 
     def _points(self, d: DecisionMap, w: int, h: int) -> dict[int, dict[int, int]]:
         """Training points by cell row then column: {row: {col: label}}."""
@@ -107,17 +153,26 @@ class DecisionMapPanel(SnapshotPanel):
             for c in row_pts:
                 cuts.update((c, c + 1))
             bounds = [0, *sorted(x for x in cuts if 0 < x < w), w]
+            # neighbours of one look (points of a class on one region colour) make one span:
+            # every span costs its colour codes again on the wire
+            run: tuple[object, str, Style] | None = None
             for a, b in itertools.pairwise(bounds):
                 if a in row_pts:
                     k = row_pts[a]
-                    glyph = CLASS_GLYPHS[k % len(CLASS_GLYPHS)]
-                    bg = _hex(_rgb(int(low[a]) // (Q + 1), int(low[a]) % (Q + 1)))
-                    tb.add(
-                        glyph,
-                        Style(color=_hex(CLASS_RGB[k % len(CLASS_RGB)]), bgcolor=bg, bold=True),
-                    )
+                    key: object = ("point", k, int(low[a]))
+                    text = CLASS_GLYPHS[k % len(CLASS_GLYPHS)]
+                    style = self._point_style(k, int(low[a]))
                 else:
-                    tb.add("▀" * (b - a), self._style(int(up[a]), int(low[a])))
+                    key = ("region", int(up[a]), int(low[a]))
+                    text, style = "▀" * (b - a), self._style(int(up[a]), int(low[a]))
+                if run is not None and run[0] == key:
+                    run = (key, run[1] + text, style)
+                    continue
+                if run is not None:
+                    tb.add(run[1], run[2])
+                run = (key, text, style)
+            if run is not None:
+                tb.add(run[1], run[2])
             tb.add("\n")
 
     def _draw_nc(self, tb: TextBuilder, cls: np.ndarray, q: np.ndarray, pts: dict) -> None:
