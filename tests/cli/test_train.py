@@ -22,6 +22,7 @@ KEYS = [
     "diverged",
     "diverged_at",
     "run",  # the run's id in the ledger (null with --no-record)
+    *("sharpness", "sharpness_curve", "confusion_matrix", "confusion_set", "per_class_accuracy"),
 ]
 
 

@@ -112,6 +112,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-record", action="store_true", help="keep this run out of the run ledger")
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON summary")
+    from .diagnostics import add_arguments as add_diagnostic_arguments  # numpy-free too
+
+    add_diagnostic_arguments(p)
 
 
 def option_float(key: str, text: str | None, **bounds: Any) -> float | None:

@@ -23,6 +23,7 @@ from scenarios import Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
 from .args import CMDLINE, load_source, option_float, option_int
+from .diagnostics import Diagnostics
 from .errors import fail
 from .progress import Progress, number, share
 from .resume import Job, config_overrides, prepare, record
@@ -125,6 +126,7 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"found {target:g} for the regression scenario {scn.name}",
                 "only for classification",
             )
+        diag = Diagnostics.from_args(args, scn.training.seed)
         if not args.no_record:
             record(job)  # last: a command refused above leaves no run in the ledger
     except (ScenarioError, CheckpointError, LedgerError) as exc:
@@ -138,7 +140,7 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
         np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
         StopFlag() as stop,
     ):
-        return _loop(job, target, save, log_path, args.json, out, stop)
+        return _loop(job, target, save, log_path, args.json, out, stop, diag)
 
 
 class StopFlag:
@@ -180,6 +182,7 @@ def _loop(
     as_json: bool,
     out: TextIO,
     stop: StopFlag,
+    diag: Diagnostics,
 ) -> int:
     scn, st, total, rec = job.scn, job.built.stepper, job.total, job.recorder
     t = scn.training
@@ -193,9 +196,10 @@ def _loop(
     chunk = 50
     t0 = time.perf_counter()
     try:
+        diag.observe(st)
         while st.step < total:
             to_eval = t.eval_every - st.step % t.eval_every
-            n = min(chunk, to_eval, total - st.step)
+            n = min(chunk, to_eval, total - st.step, diag.until_due(st.step))
             res = st.run(n, should_stop=stop.event.is_set)
             if stop.event.is_set():
                 break
@@ -204,11 +208,12 @@ def _loop(
                 chunk = max(1, min(MAX_CHUNK, int(n * 0.1 / res.seconds)))
             if res.diverged is not None:
                 break
+            diag.observe(st)
             evaluated = st.step % t.eval_every == 0
             if evaluated:
                 ev = st.last_eval
                 if log is not None:
-                    log.write(log_record(st, ev, seconds))
+                    log.write(log_record(st, ev, seconds) | diag.log_fields())
                 if target is not None and (ev.get("train_accuracy") or 0.0) >= target:
                     reached = True
             rate = (st.step - job.start_step) / seconds if seconds else 0.0
@@ -227,13 +232,14 @@ def _loop(
     try:
         progress.close()
         final = st.evaluate()
+        diag.observe(st, final=True)
         if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
-            log.write(log_record(st, final, seconds))
+            log.write(log_record(st, final, seconds) | diag.log_fields())
     except BaseException:
         if log is not None:
             log.abort()
         raise
-    return _finish(job, final, seconds, reached, stop.signum, save, log, as_json, out)
+    return _finish(job, final, seconds, reached, stop.signum, save, log, as_json, out, diag)
 
 
 def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict[str, Any]:
@@ -261,6 +267,7 @@ def _finish(
     log: JsonlLog | None,
     as_json: bool,
     out: TextIO,
+    diag: Diagnostics,
 ) -> int:
     scn, st, rec = job.scn, job.built.stepper, job.recorder
     msgs = sys.stderr if as_json else out
@@ -316,6 +323,7 @@ def _finish(
         "diverged": st.diverged is not None,
         "diverged_at": None if st.diverged is None else st.diverged.step,
         "run": None if rec is None else rec.run_id,
+        **diag.summary(st, len(job.built.data.class_names)),
     }
     stop = " (target accuracy reached)" if reached else ""
     print(
