@@ -15,6 +15,7 @@ from textual.worker import Worker
 
 from scenarios.defaults import DEFAULT_SCENARIO  # numpy-free
 
+from .blas import limit_blas_threads
 from .engine_queue import EngineQueue
 from .keys import KEYS, key_label
 from .ladders import speed_faster, speed_slower
@@ -52,16 +53,23 @@ class BackpropApp(App[int]):
     main: MainScreen
 
     def __init__(
-        self, session: Session | None = None, spec: str | None = None, *, pace_panels: bool = True
+        self,
+        session: Session | None = None,
+        spec: str | None = None,
+        *,
+        pace_panels: bool = True,
+        fps: float | None = None,
     ) -> None:
         """Show ``session``, or load scenario ``spec`` after the first paint (start-up time).
 
         ``pace_panels=False`` shows every snapshot in every panel even while running (tests:
-        what they see does not depend on time); by default a run paces the panels (Pacing).
+        what they see does not depend on time); by default a run paces the panels (Pacing),
+        ``fps`` (--fps) caps their frames a second while running.
         """
         super().__init__()
+        limit_blas_threads()  # the UI thread keeps a core: BLAS threads fought it on 2 cores
         self.engine = EngineQueue(self, session, spec or DEFAULT_SCENARIO, self._run_changed)
-        self.pacing = Pacing(PANEL_IDS, enabled=pace_panels)
+        self.pacing = Pacing(PANEL_IDS, enabled=pace_panels, fps=fps)
         self._greeted: Comparison | None = None  # the scenario whose intro_note was shown
 
     def get_default_screen(self) -> Screen[None]:
@@ -198,7 +206,7 @@ class BackpropApp(App[int]):
                 yield SystemCommand(f"{k.title} ({keys})", k.help, run)
 
 
-def run_app(scenario_spec: str | None = None) -> int:
+def run_app(scenario_spec: str | None = None, fps: float | None = None) -> int:
     """Open the app on a scenario name or path; returns the process exit code (q: 0).
 
     A scenario that fails to load ends the app with code 2 and the one-line error; SIGTERM
@@ -206,7 +214,7 @@ def run_app(scenario_spec: str | None = None) -> int:
     """
     from .terminal import run_in_terminal
 
-    app = BackpropApp(spec=scenario_spec)
+    app = BackpropApp(spec=scenario_spec, fps=fps)
     return run_in_terminal(app, app.engine.pause)
 
 

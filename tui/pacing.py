@@ -41,6 +41,16 @@ def parse_fps(text: str) -> float:
     return fps
 
 
+def fps_argument(text: str) -> float:
+    """argparse's ``type=`` for ``--fps``: its error names the option and the value."""
+    import argparse  # only the command line needs it
+
+    try:
+        return parse_fps(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class Pacing:
     """Decides, for each snapshot, which panels show it.
 

@@ -22,6 +22,14 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="With no command, opens the terminal app on --scenario (default five-classes).",
     )
     p.add_argument("--scenario", metavar="NAME|PATH", help="scenario to open the app on")
+    from tui.pacing import fps_argument  # stdlib only
+
+    p.add_argument(
+        "--fps",
+        type=fps_argument,
+        metavar="N",
+        help="the app's panels redraw at most N times a second while running (slow links)",
+    )
     add_home_argument(p, None)
     from .args import add_data_arguments
 
@@ -80,7 +88,9 @@ def _found(spec: str) -> bool:
     return (BUNDLED_DIR / f"{spec}.toml").is_file() or Path(spec).is_file()
 
 
-def open_app_on_data(spec: str | None, data: str | None, target: str | None) -> int:
+def open_app_on_data(
+    spec: str | None, data: str | None, target: str | None, fps: float | None = None
+) -> int:
     """The app on a CSV's default scenario, built (and its errors reported) before it opens."""
     from scenarios import ScenarioError, build
 
@@ -102,11 +112,11 @@ def open_app_on_data(spec: str | None, data: str | None, target: str | None) -> 
         from tui.session import Session
     except ImportError as exc:
         return fail(f"the terminal app is not available ({exc}); `train` works headless")
-    app = BackpropApp(session=Session(scn, built))
+    app = BackpropApp(session=Session(scn, built), fps=fps)
     return run_in_terminal(app, app.engine.pause)
 
 
-def open_app(spec: str | None) -> int:
+def open_app(spec: str | None, fps: float | None = None) -> int:
     spec = spec or DEFAULT_SCENARIO
     if not _found(spec):
         # an unknown name or a missing file: say so (with "did you mean") before the terminal
@@ -126,7 +136,7 @@ def open_app(spec: str | None) -> int:
         from tui.app import run_app
     except ImportError as exc:
         return fail(f"the terminal app is not available ({exc}); `train` works headless")
-    return int(run_app(spec) or 0)
+    return int(run_app(spec, fps=fps) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,8 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_runs(args)
         if args.app_data or args.app_target:
-            return open_app_on_data(args.scenario, args.app_data, args.app_target)
-        return open_app(args.scenario)
+            return open_app_on_data(args.scenario, args.app_data, args.app_target, args.fps)
+        return open_app(args.scenario, args.fps)
     except BrokenPipeError:
         # `backprop-tui scenarios | head -1`: the reader left; that is not an error.
         sys.stderr.close()
