@@ -64,5 +64,12 @@ def run_colour(slot: int, focused: bool = True) -> int:
     return RUN_COLOURS[slot][0 if focused else 1]
 
 
+def colour_hex(index: int) -> str:
+    """A 256-colour index as #rrggbb: Textual's Content styles take no color(N)."""
+    from rich.color import Color
+
+    return Color.from_ansi(index).get_truecolor().hex
+
+
 def run_glyph(slot: int) -> str:
     return RUN_GLYPHS[slot]

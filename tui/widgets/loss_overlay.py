@@ -91,18 +91,19 @@ def build_overlay(
         if c.focused and smooth:
             add(x, y, "." if nc else "hd", c.colour if nc else _dim(c))
         add(x, s, c.glyph if nc else "hd", c.colour)
-    # end labels, nudged apart so that none covers another (rows are (top - lo) / rows apart)
-    row = (top - lo) / max(1, plot_h - 3)
+    # end labels, one a row: each at its curve's last row, nudged up off a taken row (and
+    # down from the top when that runs out of rows)
+    rows = max(1, plot_h - 3)  # the canvas: the frame and the tick labels take 3 rows
     ends = sorted(((float(s[-1]), c, float(x[-1])) for c, x, _, s in drawn), key=lambda e: e[0])
-    placed: list[float] = []
-    for y_end, c, x_end in ends:
-        y_at = min(max(y_end, lo), top)
-        if placed and y_at - placed[-1] < row:
-            y_at = placed[-1] + row
-        placed.append(y_at)
+    at = [round((min(max(y, lo), top) - lo) / (top - lo) * (rows - 1)) for y, _, _ in ends]
+    for k in range(1, len(at)):
+        at[k] = max(at[k], at[k - 1] + 1)
+    for k in range(len(at) - 1, -1, -1):
+        at[k] = min(at[k], rows - 1 - (len(at) - 1 - k))
+    for r, (_, c, x_end) in zip(at, ends, strict=True):
         text = f"{c.glyph} {c.label}"
         label = text if nc else plt.colorize(text, c.colour)
-        f.draw(f.text(x_end, min(y_at, top), label))
+        f.draw(f.text(x_end, lo + max(r, 0) / max(rows - 1, 1) * (top - lo), label))
     left = f.ruler("y", "left")
     left.lim(lo, top)
     if log:
