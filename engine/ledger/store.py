@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .home import data_home
 from .owner import owner_alive, this_owner
@@ -33,7 +34,8 @@ from .thinning import BUCKETS, MAX_POINTS, thin
 # milliseconds; a minute covers a disk stalled by a swap storm without hanging forever.
 BUSY_SECONDS = 60.0
 
-Points = Mapping[str, tuple[Sequence[int] | np.ndarray, Sequence[float] | np.ndarray]]
+# series name -> (steps, values): arrays, lists, anything numpy turns into 1-D numbers
+Points = Mapping[str, tuple[ArrayLike, ArrayLike]]
 
 # A lower loss and a higher accuracy are better.
 _BEST = {
