@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from .ladders import format_batch, format_lr
 from .overlay import RUN_COLOURS, Overlay, OverlayCurve
 from .session import Session
 
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
-    from engine import Stepper
+    from engine import Optimizer, Stepper
     from engine.snapshot import Snapshot
     from engine.units import RunResult, Unit
     from scenarios import Scenario
@@ -350,6 +350,9 @@ def status_of(run: Run) -> str:
 def copy_settings(src: Stepper, dst: Stepper) -> None:
     """Give ``dst`` (a run at step 0) the hyperparameters ``src`` has now (held ones too)."""
     s = settings_of(src)
+    # the optimiser first (the h form may have switched it): its kind and settings, zero state
+    opt = cast("Optimizer", src.pending.get("optimizer", src.opt))
+    dst.set_optimizer(type(opt)(**opt.hyper()))
     dst.set_lr(float(s["lr"]))  # type: ignore[arg-type]
     dst.set_batch_size(s["batch"])  # type: ignore[arg-type]
     if "momentum" in s and hasattr(dst.opt, "momentum"):

@@ -137,3 +137,21 @@ async def test_tab_moves_between_fields_and_escape_cancels_changes() -> None:
         await press(pilot, *"5", "escape")
         assert not isinstance(app.screen, HyperForm)
         assert stepper_of(app).opt.momentum == 0.9  # type: ignore[attr-defined]
+
+
+async def test_a_fork_after_switching_to_adam_is_adam_too() -> None:
+    """c copies the optimiser the form chose (kind and settings), from zero state."""
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "space", "h")
+        form(app).query_one("#f-optimizer", Select).value = "adam"
+        await pilot.pause()
+        field(app, "lr").value = "0.004"
+        field(app, "beta1").value = "0.7"
+        field(app, "lr").focus()
+        await press(pilot, "enter", "c")
+        comparison = app.engine.comparison
+        assert comparison is not None and len(comparison) == 2
+        fork = stepper_of(app)
+        assert isinstance(fork.opt, Adam) and (fork.lr, fork.opt.beta1) == (0.004, 0.7)
+        assert fork.step == 0 and not fork.opt.state()["m"].any()
