@@ -254,3 +254,28 @@ def test_without_undo_the_schedule_still_applies() -> None:
     st = _stepper(OPTS["adam"](), SCHEDULES[1], undo_depth=0)
     st.run(9)
     assert np.array_equal(st.history.lr, [0.02 * 0.5 ** (k // 4) for k in range(9)])
+
+
+def test_a_restored_checkpoint_continues_the_schedule_bit_for_bit(tmp_path) -> None:
+    """The schedule has no state: restoring the step restores the lr (full batch: no RNG)."""
+    from engine import load_checkpoint, save_checkpoint
+
+    text = "warmup:steps=4+cosine:steps=10"
+
+    def fresh() -> Stepper:
+        net = net_for([3, 5, 4, 3], "tanh", seed=2)
+        X, y = make_data(net, 18, seed=3)
+        opt = SGD(lr=0.2, momentum=0.9)
+        return Stepper(net, opt, X, y, batch_size=None, seed=5, schedule=parse_schedule(text))
+
+    whole = fresh()
+    whole.run(12)
+    first = fresh()
+    first.run(6)
+    save_checkpoint(tmp_path / "c.npz", first)
+    second = fresh()
+    load_checkpoint(tmp_path / "c.npz").restore_into(second)
+    assert second.step == 6 and second.lr_in_force == whole.history.lr[6]
+    second.run(6)
+    assert np.array_equal(second.net.params, whole.net.params)
+    assert np.array_equal(second.history.lr, whole.history.lr[6:])
