@@ -269,3 +269,12 @@ def test_sigterm_records_interrupted_with_a_checkpoint_that_resumes(
     more = train(capsys, "--resume", str(rid), "--steps", "10", "--home", str(home))
     assert more["steps"] == steps + 10 and more["run"] == rid
     assert runs_json(capsys, "--home", str(home))[0]["status"] == "finished"
+
+
+def test_a_diverged_run_is_recorded_as_diverged(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = train(capsys, "five-classes", "--lr", "1000", "--steps", "2000")
+    assert summary["diverged"] is True
+    info = runs_json(capsys)[0]
+    assert info["status"] == "diverged" and info["diverged_at"] == summary["diverged_at"]
+    assert main(["runs"]) == 0
+    assert f"diverged at {summary['diverged_at']:,}" in capsys.readouterr().out
