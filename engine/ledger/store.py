@@ -145,14 +145,18 @@ class Ledger:
                 raise LedgerError(f"{self.path}: cannot write: {exc}") from None
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
                 conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:  # a full disk, an I/O error: one line, nothing half done
+                self._rollback()
                 raise LedgerError(f"{self.path}: cannot write: {exc}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (SQLITE_FULL does): then there is nothing to undo
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("ROLLBACK")
 
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._lock:

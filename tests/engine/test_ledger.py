@@ -216,3 +216,24 @@ def test_a_dead_owner_leaves_the_run_interrupted(tmp_path: Path) -> None:
         assert led.run(rid).status == "running"  # this process still runs
         assert led.run(live).status == "paused"
         assert led.run(gone).status == "interrupted"
+
+
+def test_a_failing_write_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as led:
+        rid = led.start_run("xor", {})
+        led.append(rid, {"batch_loss": ([1], [1.0])}, steps=1)
+        conn = sqlite3.connect(tmp_path / "runs.sqlite")
+        # stands in for a full disk or an I/O error in the middle of a transaction
+        conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON points BEGIN SELECT RAISE(ABORT, 'disk'); END"
+        )
+        conn.commit()
+        with pytest.raises(LedgerError, match=r"cannot write: disk$"):
+            led.append(rid, {"batch_loss": ([2], [0.5])}, steps=2)
+        assert led.run(rid).steps == 1  # the whole transaction was rolled back
+        assert led.curve(rid)["batch_loss"][0].tolist() == [1]
+        conn.execute("DROP TRIGGER fail")
+        conn.commit()
+        conn.close()
+        assert led.append(rid, {"batch_loss": ([2], [0.5])}, steps=2)  # and it goes on
+        assert led.run(rid).steps == 2
