@@ -278,3 +278,20 @@ def test_a_diverged_run_is_recorded_as_diverged(capsys: pytest.CaptureFixture[st
     assert info["status"] == "diverged" and info["diverged_at"] == summary["diverged_at"]
     assert main(["runs"]) == 0
     assert f"diverged at {summary['diverged_at']:,}" in capsys.readouterr().out
+
+
+def test_a_ledger_that_fails_mid_run_does_not_stop_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "h"
+    Ledger.open(home).close()
+    conn = sqlite3.connect(home / "runs.sqlite")
+    conn.execute(
+        "CREATE TRIGGER fail BEFORE INSERT ON points BEGIN SELECT RAISE(ABORT, 'disk'); END"
+    )
+    conn.commit()
+    conn.close()
+    assert main(["train", "xor", "--steps", "50", "--home", str(home)]) == 0
+    cap = capsys.readouterr()
+    assert "not recorded in the run ledger: " in cap.err + cap.out and "Traceback" not in cap.err
+    assert "xor: 50 steps" in cap.out
