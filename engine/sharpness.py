@@ -32,18 +32,17 @@ def _second(name: str, z: Array, a: Array) -> Array | None:
     return out
 
 
-def _passes(
-    net: Network, X: Array, y: Array, params: Array, v: Array | None
-) -> tuple[Array, Array]:
-    """The data loss's gradient g at ``params`` and, when ``v`` is given, H v; both float64.
+class HessianOperator:
+    """The loss Hessian at fixed weights as an operator: ``op(v)`` is the exact product H v.
 
     Forward: a_0 = X, z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l). Backward: delta_L = dL/dz_L (the
     fused loss delta), delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}), dL/dW_l = a_{l-1}^T delta_l,
-    dL/db_l = sum_rows delta_l.
+    dL/db_l = sum_rows delta_l. Both run once, here; ``gradient`` keeps the result.
 
     H v is the directional derivative of that gradient along v = (V_l, c_l), R{.} = d/dt (.)(w+tv)
     at t = 0 (Pearlmutter 1994, "Fast exact multiplication by the Hessian"), applied to every line
-    above by the product rule, so it costs about two gradients and has no truncation error:
+    above by the product rule; with the passes above cached, each product costs one R-forward and
+    one R-backward (about a gradient's work) and has no truncation error:
       R{a_0} = 0
       R{z_l} = R{a_{l-1}} W_l + a_{l-1} V_l + c_l
       R{a_l} = f'(z_l) * R{z_l}
@@ -55,99 +54,126 @@ def _passes(
                        + (delta_l W_l^T) * f''(z_{l-1}) * R{z_{l-1}}
       R{dL/dW_l} = R{a_{l-1}}^T delta_l + a_{l-1}^T R{delta_l}
       R{dL/db_l} = sum_rows R{delta_l}
+    ``l2`` adds the penalty l2/2 ||W||^2's curvature, l2 on every weight (L1's |W| has none off 0).
     Everything runs in float64 whatever the net's dtype, on a copy of ``params``: the net's own
     parameters and gradient buffer are never written.
     """
-    P = np.asarray(params, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
-    # targets in float64 too: as_targets would round them to a float32 net's dtype
-    yt = net.as_targets(y) if net.loss_name == "cross_entropy" else np.asarray(y, np.float64)
-    L = net.n_layers
-    Ws = [P[ws].reshape(layer.W.shape) for ws, layer in zip(net.w_slices, net.layers, strict=True)]
-    bs = [P[s] for s in net.b_slices]
-    with_r = v is not None
-    V = np.asarray(v, dtype=np.float64) if v is not None else np.zeros(0)
-    Vs = [V[ws].reshape(W.shape) for ws, W in zip(net.w_slices, Ws, strict=True)] if with_r else []
-    cs = [V[s] for s in net.b_slices] if with_r else []
 
-    zs: list[Array] = []
-    acts: list[Array] = []
-    rzs: list[Array] = []
-    racts: list[Array | None] = []
-    a, ra = X, None
-    for i in range(L):
-        z = a @ Ws[i] + bs[i]
-        name = net.activations[i]
-        a_new = output_function(name)(z) if i == L - 1 else get_activation(name).f(z)
-        if with_r:
+    def __init__(
+        self, net: Network, X: Array, y: Array, params: Array | None = None, l2: float = 0.0
+    ) -> None:
+        self.net = net
+        self.l2 = float(l2)
+        P = np.array(net.params if params is None else params, dtype=np.float64)
+        self.X = X = np.asarray(X, dtype=np.float64)
+        # targets in float64 too: as_targets would round them to a float32 net's dtype
+        yt = net.as_targets(y) if net.loss_name == "cross_entropy" else np.asarray(y, np.float64)
+        L = net.n_layers
+        self.Ws = [
+            P[ws].reshape(layer.W.shape) for ws, layer in zip(net.w_slices, net.layers, strict=True)
+        ]
+        bs = [P[s] for s in net.b_slices]
+        self.acts: list[Array] = []
+        self.fp: list[Array] = []  # f'(z_l) of the hidden layers
+        self.fpp: list[Array | None] = []  # f''(z_l) of the hidden layers, None where zero
+        a = X
+        for i in range(L):
+            z = a @ self.Ws[i] + bs[i]
+            name = net.activations[i]
+            if i == L - 1:
+                a = output_function(name)(z)
+                zL = z
+            else:
+                act = get_activation(name)
+                a = act.f(z)
+                self.fp.append(np.asarray(act.grad(z, a), dtype=np.float64))
+                self.fpp.append(_second(name, z, a))
+            self.acts.append(a)
+
+        n = X.shape[0]
+        aL = self.acts[-1]
+        self.divisor = float(n) if net.reduction == "mean" else 1.0  # as Loss.delta divides
+        # R{delta_L} = out_coef * R{z_L} / divisor, except softmax's, which mixes the outputs
+        self.out_coef: Array | None = None
+        if net.loss_name == "cross_entropy":
+            d = aL.copy()
+            d[np.arange(n), yt] -= 1
+        elif net.loss_name == "binary_cross_entropy":
+            d = aL - yt
+            self.out_coef = aL * (1 - aL)
+        else:
+            fp = get_activation(net.output).grad(zL, aL)
+            d = (aL - yt) * fp
+            coef = fp * fp
+            fpp = _second(net.output, zL, aL)
+            self.out_coef = coef + (aL - yt) * fpp if fpp is not None else coef
+        d = d / self.divisor
+        # backward once: deltas[l] = dL/dz_l, backs[l] = dL/da_l = delta_{l+1} W_{l+1}^T
+        self.deltas: list[Array] = [d] * L
+        self.backs: list[Array] = [d] * L
+        g = np.zeros(net.n_params)
+        for i in range(L - 1, -1, -1):
+            a_prev = self.acts[i - 1] if i > 0 else X
+            g[net.w_slices[i]] = (a_prev.T @ d).ravel()
+            g[net.b_slices[i]] = d.sum(axis=0)
+            if i > 0:
+                back = d @ self.Ws[i].T
+                self.backs[i - 1] = back
+                d = back * self.fp[i - 1]
+                self.deltas[i - 1] = d
+        self.gradient = g
+
+    @property
+    def size(self) -> int:
+        return self.net.n_params
+
+    def __call__(self, v: Array) -> Array:
+        """H v, float64, for a flat direction v in the net's parameter layout."""
+        net, L, X = self.net, self.net.n_layers, self.X
+        V = np.asarray(v, dtype=np.float64)
+        Vs = [V[ws].reshape(W.shape) for ws, W in zip(net.w_slices, self.Ws, strict=True)]
+        cs = [V[s] for s in net.b_slices]
+        rzs: list[Array] = []
+        racts: list[Array] = []
+        a, ra = X, None
+        for i in range(L):
             rz = a @ Vs[i] + cs[i]
             if ra is not None:
-                rz += ra @ Ws[i]
+                rz += ra @ self.Ws[i]
             rzs.append(rz)
-            ra = get_activation(name).grad(z, a_new) * rz if i < L - 1 else None
-            racts.append(ra)
-        zs.append(z)
-        acts.append(a_new)
-        a = a_new
-
-    n = X.shape[0]
-    zL, aL = zs[-1], acts[-1]
-    loss = net.loss_name
-    rd = np.zeros(0)
-    if loss == "cross_entropy":
-        d = aL.copy()
-        d[np.arange(n), yt] -= 1
-        if with_r:
-            rzL = rzs[-1]
+            if i < L - 1:
+                ra = self.fp[i] * rz
+                racts.append(ra)
+            a = self.acts[i]
+        rzL, aL = rzs[-1], self.acts[-1]
+        if self.out_coef is None:  # softmax: R{p} = p * (R{z} - sum_k p_k R{z_k})
             rd = aL * (rzL - (aL * rzL).sum(axis=1, keepdims=True))
-    elif loss == "binary_cross_entropy":
-        d = aL - yt
-        if with_r:
-            rd = aL * (1 - aL) * rzs[-1]
-    else:
-        fp = get_activation(net.output).grad(zL, aL)
-        d = (aL - yt) * fp
-        if with_r:
-            rd = fp * fp * rzs[-1]
-            fpp = _second(net.output, zL, aL)
-            if fpp is not None:
-                rd += (aL - yt) * fpp * rzs[-1]
-    if net.reduction == "mean":
-        d /= n
-        rd /= n
-
-    g = np.zeros(net.n_params)
-    hv = np.zeros(net.n_params)
-    for i in range(L - 1, -1, -1):
-        a_prev = acts[i - 1] if i > 0 else X
-        g[net.w_slices[i]] = (a_prev.T @ d).ravel()
-        g[net.b_slices[i]] = d.sum(axis=0)
-        if with_r:
-            ra_prev = racts[i - 1] if i > 0 else None
+        else:
+            rd = self.out_coef * rzL
+        rd /= self.divisor
+        hv = np.zeros(net.n_params)
+        for i in range(L - 1, -1, -1):
+            d = self.deltas[i]
+            a_prev = self.acts[i - 1] if i > 0 else X
             hW = a_prev.T @ rd
-            if ra_prev is not None:
-                hW += ra_prev.T @ d
+            if i > 0:
+                hW += racts[i - 1].T @ d
             hv[net.w_slices[i]] = hW.ravel()
             hv[net.b_slices[i]] = rd.sum(axis=0)
-        if i == 0:
-            break
-        zp, ap = zs[i - 1], acts[i - 1]
-        hidden = net.activations[i - 1]
-        fp = get_activation(hidden).grad(zp, ap)
-        back = d @ Ws[i].T
-        if with_r:
-            new_rd = (rd @ Ws[i].T + d @ Vs[i].T) * fp
-            fpp = _second(hidden, zp, ap)
-            if fpp is not None:
-                new_rd += back * fpp * rzs[i - 1]
-            rd = new_rd
-        d = back * fp
-    return g, hv
+            if i > 0:
+                new_rd = (rd @ self.Ws[i].T + d @ Vs[i].T) * self.fp[i - 1]
+                fpp = self.fpp[i - 1]
+                if fpp is not None:
+                    new_rd += self.backs[i - 1] * fpp * rzs[i - 1]
+                rd = new_rd
+        if self.l2:
+            hv[net.weight_mask] += self.l2 * V[net.weight_mask]
+        return hv
 
 
 def loss_gradient(net: Network, X: Array, y: Array, params: Array | None = None) -> Array:
     """The data loss's flat gradient at ``params`` (default: the net's own), float64."""
-    return _passes(net, X, y, net.params if params is None else params, None)[0]
+    return HessianOperator(net, X, y, params).gradient
 
 
 def hvp(
@@ -160,14 +186,9 @@ def hvp(
 ) -> Array:
     """Exact Hessian-vector product H v of the loss at ``params`` (default: the net's own).
 
-    The data loss's Hessian by the R-operator (see ``_passes``), plus ``l2`` on the weights when
-    the training objective carries the penalty l2/2 ||W||^2 (L1's |W| has no curvature off 0).
+    One product; for many at the same weights build a ``HessianOperator`` once and call it.
     """
-    p = net.params if params is None else params
-    out = _passes(net, X, y, p, v)[1]
-    if l2:
-        out[net.weight_mask] += l2 * np.asarray(v, dtype=np.float64)[net.weight_mask]
-    return out
+    return HessianOperator(net, X, y, params, l2)(v)
 
 
 def hvp_fd(
@@ -281,13 +302,10 @@ def sharpness(
     """The loss Hessian's largest eigenvalue w.r.t. all parameters, on (X, y), at the net's weights.
 
     Pass the whole training set for the full-batch sharpness, or one batch. ``l2`` adds the L2
-    penalty's curvature (see ``hvp``). The net is not changed.
+    penalty's curvature (see ``HessianOperator``). The net is not changed.
     """
-    p = net.params.astype(np.float64)
-    Xf = np.asarray(X, dtype=np.float64)
-    return top_eigenvalue(
-        lambda u: hvp(net, Xf, y, u, p, l2), net.n_params, v0, seed, tol, max_iter
-    )
+    op = HessianOperator(net, X, y, None, l2)
+    return top_eigenvalue(op, op.size, v0, seed, tol, max_iter)
 
 
 class SharpnessMeter:
