@@ -138,6 +138,14 @@ class EngineQueue:
             self.app.post_message(SnapshotReady(snap, overlay))
             if note:
                 self.app.post_message(EngineNote(note))
+            if not self._commands and not self.running:  # keys done: a big net's figures now
+                with comparison.lock:
+                    late = comparison.session.evaluate_late()
+                    if late:
+                        snap = comparison.snapshot()
+                        overlay = comparison.overlay_of(snap)
+                if late:
+                    self.app.post_message(SnapshotReady(snap, overlay))
             with self._lock:
                 self._pending -= 1
 

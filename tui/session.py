@@ -14,6 +14,7 @@ from engine.snapshot import DecisionMap, Snapshot, decision_map, take_snapshot
 from scenarios import Built, Scenario, build, load_scenario
 
 from .ladders import batch_down, batch_up, format_batch, format_lr, lr_down, lr_up
+from .run_loop import late_evaluation
 
 
 class Session:
@@ -34,6 +35,8 @@ class Session:
         self._map: DecisionMap | None = None
         self._map_key: tuple[int, tuple[int, int]] | None = None
         self._evaluated: int | None = None
+        # a big network's whole-set figures come after a command's snapshot (evaluate_late)
+        self.late_eval = late_evaluation(self.stepper)
         self.evaluate()
 
     @classmethod
@@ -95,8 +98,17 @@ class Session:
             note = self._set_many(cast("dict[str, object]", arg))
         else:
             raise ValueError(f"unknown command {command!r}")
-        self.evaluate()
+        if not self.late_eval:
+            self.evaluate()
         return note
+
+    def evaluate_late(self) -> bool:
+        """A big network's whole-set figures, once its command's snapshot is out (the status
+        line meanwhile names the step they are from); True when it evaluated."""
+        if not self.late_eval or self._evaluated == self.stepper.step:
+            return False
+        self.evaluate()
+        return True
 
     def _set_many(self, changes: dict[str, object]) -> str:
         """Hyperparameters that keep the weights, each through the Stepper's setter (held to
