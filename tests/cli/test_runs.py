@@ -87,6 +87,8 @@ def test_show_json_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     for name in ("batch_loss", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr"):
         assert len(curve[name]) == len(curve["step"])
     assert shown["checkpoint_missing"] is False
+    lr = [v for v in curve["lr"] if v is not None]
+    assert lr == [0.1, 0.1]  # a constant lr: its ends only
     target = tmp_path / "curve.csv"
     assert main(["runs", "show", str(rid), "--csv", str(target)]) == 0
     rows = list(csv.DictReader(target.open()))

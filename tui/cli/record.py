@@ -71,7 +71,11 @@ class Recorder:
         if h.recorded > first:
             rows = lr[first - h.first_kept :]
             steps = np.arange(first + 1, h.recorded + 1, dtype=np.int64) + self._offset
-            lx, ly = downsample(rows, POINTS_PER_FLUSH, steps)
+            # a constant lr (the usual case) or a step schedule changes rarely: only the points
+            # on either side of each change, and the ends, draw the same line
+            change = np.flatnonzero(np.diff(rows) != 0)
+            keep = np.unique(np.concatenate(([0, rows.shape[0] - 1], change, change + 1)))
+            lx, ly = downsample(rows[keep], POINTS_PER_FLUSH, steps[keep])
             points["lr"] = (lx.astype(np.int64), ly)
         self._rows = h.recorded
         es, ev = h.eval_curves()
