@@ -1,8 +1,12 @@
 """Prints the terminal app's responsiveness figures: key latency, run speed, the speed ladder,
 bytes, start-up.
 
-Run from the repository root (about three minutes), all parts or some:
-    python -m benchmarks.tui [latency] [run] [ladder] [bytes] [startup]
+Run from the repository root (about four minutes), all parts or some:
+    python -m benchmarks.tui [latency] [run] [ladder] [bytes] [startup] [big]
+
+`big` is issue 9 §5's big network (tests/fixtures/scenarios/big-784.toml, 784-512-512-10 on
+2,000 samples) at 120x36: space to the updated screen, + while running to the screen showing the
+new lr, and q while running to the process's exit on a real pty.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
@@ -27,6 +32,7 @@ from .pty_program import PtyProgram
 
 SCENARIO = "five-classes"
 SIZE = (120, 36)
+BIG = str(Path(__file__).resolve().parent.parent / "tests/fixtures/scenarios/big-784.toml")
 
 
 class TimedScreen(MainScreen):
@@ -85,9 +91,9 @@ async def _until(cond: Callable[[], object], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.0005)
 
 
-async def key_latency(presses: int = 30) -> list[float]:
+async def key_latency(presses: int = 30, scenario: str = SCENARIO) -> list[float]:
     """Seconds from posting `space` to the first frame composited after its snapshot."""
-    app = TimedApp(Session.open(SCENARIO))
+    app = TimedApp(Session.open(scenario))
     out = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
@@ -207,6 +213,63 @@ async def ladder_rate(speed: Speed, ticks: int) -> float:
         return ticks / (times[-1] - times[0])
 
 
+async def running_lr_latency(presses: int = 15, scenario: str = BIG) -> list[float]:
+    """Seconds from `+` (and `-`, in turn) during a run at max speed to the first frame after
+    the snapshot that shows the new learning rate (in force or held for the next step)."""
+    app = TimedApp(Session.open(scenario))
+    out = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        app.run_on()
+        await asyncio.sleep(1.0)  # the undo ring fills: steady state
+        for i in range(presses + 1):  # the first one warms up: not counted
+            snap = app.snapshot
+            assert snap is not None
+            before = dict(snap.settings.pending).get("lr", snap.settings.lr)
+            t0 = time.perf_counter()
+            n_frames = len(app.frames)
+            n_shown = len(app.shown)
+            await pilot.press("plus" if i % 2 == 0 else "minus")  # never up the ladder to inf
+
+            def shows_new_lr(b: object = before, k: int = n_shown) -> bool:
+                return any(
+                    dict(s.settings.pending).get("lr", s.settings.lr) != b for _, s in app.shown[k:]
+                )
+
+            await _until(shows_new_lr)
+            handled = app.snapshots[-1]
+
+            def painted(n: int = n_frames, h: float = handled) -> bool:
+                return len(app.frames) > n and app.frames[-1] > h
+
+            await _until(painted)
+            if i:
+                out.append(app.frames[-1] - t0)
+            await asyncio.sleep(0.2)
+        await pilot.press("r")
+        await asyncio.to_thread(app.run_idle.wait, 5)
+    return out
+
+
+def quit_while_running(runs: int = 5, scenario: str = BIG) -> list[float]:
+    """Seconds from `q` during a run at max speed to the app's process exit (a real pty)."""
+    out = []
+    for _ in range(runs):
+        with pty_app(f"from tui.app import run_app; run_app({scenario!r})") as p:
+            p.wait_for(b"step 0", timeout=60)
+            p.wait_quiet()
+            p.send("g")
+            p.wait_for(b"500 or epoch")
+            p.wait_quiet(0.1)
+            p.send("1000000\r")
+            time.sleep(2.0)  # running, undo ring full
+            t0 = time.perf_counter()
+            p.send("q")
+            p.proc.wait(10)
+            out.append(time.perf_counter() - t0)
+    return out
+
+
 # ---- a real terminal: a pty -----------------------------------------------------------------
 EMPTY_APP = """
 from textual.app import App
@@ -262,7 +325,7 @@ def terminal_bytes(size: tuple[int, int] = SIZE, seconds: float = 3.0) -> tuple[
 
 
 BYTES_SIZES = ((80, 24), (120, 36), (200, 60))
-PARTS = ("latency", "run", "ladder", "bytes", "startup")
+PARTS = ("latency", "run", "ladder", "bytes", "startup", "big")
 
 
 def main(parts: list[str]) -> None:
@@ -284,6 +347,29 @@ def main(parts: list[str]) -> None:
             )
     if "startup" in parts:
         startups()
+    if "big" in parts:
+        big()
+
+
+def _ms(lat: list[float]) -> str:
+    return (
+        f"median {1000 * statistics.median(lat):.1f} ms, "
+        f"p90 {1000 * sorted(lat)[int(0.9 * len(lat))]:.1f} ms"
+    )
+
+
+def big() -> None:
+    """Issue 9 §5: the big network stays responsive (targets: 100 ms, 100 ms, 0.5 s)."""
+    print(f"big network {Path(BIG).stem} (784-512-512-10, 2,000 samples) at {SIZE[0]}x{SIZE[1]}:")
+    lat = asyncio.run(key_latency(40, BIG))[10:]  # the first 10 fill the undo ring
+    print(f"  space -> updated screen: {_ms(lat)} ({len(lat)} presses; target <= 100)")
+    lat = asyncio.run(running_lr_latency())
+    print(f"  + while running -> screen showing the lr: {_ms(lat)} ({len(lat)}; target <= 100)")
+    q = quit_while_running()
+    print(
+        f"  q while running -> process exit (pty): median {statistics.median(q):.2f} s, "
+        f"max {max(q):.2f} s ({len(q)} runs; target <= 0.5)"
+    )
 
 
 def latency() -> None:
