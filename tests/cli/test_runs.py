@@ -297,3 +297,35 @@ def test_a_ledger_that_fails_mid_run_does_not_stop_training(
     cap = capsys.readouterr()
     assert "not recorded in the run ledger: " in cap.err + cap.out and "Traceback" not in cap.err
     assert "xor: 50 steps" in cap.out
+
+
+def test_nohup_keeps_training_after_sighup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nohup backprop-tui train ... &`: the SIGHUP of a closed SSH session is ignored."""
+    home = tmp_path / "h"
+    argv = ["train", "xor", "--steps", "1000000000", "--eval-every", "1000", "--home", str(home)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
+    )
+    try:
+        rid = _wait_for_points(proc, home)
+        proc.send_signal(signal.SIGHUP)
+        with Ledger.open(home) as led:  # it goes on writing: wait for a later write
+            seen = led.run(rid).steps
+            deadline = time.monotonic() + 60
+            while led.run(rid).steps == seen:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143 and "Traceback" not in err
+    assert runs_json(capsys, "--home", str(home))[0]["status"] == "interrupted"

@@ -165,6 +165,10 @@ class StopFlag:
     def __enter__(self) -> StopFlag:
         if threading.current_thread() is threading.main_thread():  # signal() works only there
             for sig in STOP_SIGNALS:
+                if signal.getsignal(sig) is signal.SIG_IGN:
+                    # ignored by whoever started us: `nohup backprop-tui train ... &` must
+                    # outlive the SSH session whose end sends SIGHUP
+                    continue
                 self._old[sig] = signal.signal(sig, lambda signum, _frame: self.set(signum))
         return self
 
