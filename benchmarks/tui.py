@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.screen import Screen
 
 from engine import Stepper
@@ -91,30 +92,51 @@ async def _until(cond: Callable[[], object], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.0005)
 
 
+KEYS = {"space": " ", "plus": "+", "minus": "-"}
+
+
+async def answer_time(app: TimedApp, key: str, want: Callable[[Snapshot], bool]) -> float:
+    """Seconds from posting ``key`` to the first frame composited after the first snapshot the
+    screen showed for which ``want`` holds.
+
+    The key is posted, not pressed: Pilot.press waits for the app to go idle, which a run never
+    does (it returned after ~2 s, and the snapshot measured was the newest, not the first).
+    """
+    k = len(app.shown)
+    t0 = time.perf_counter()
+    app.post_message(events.Key(key, KEYS[key]))
+
+    def first() -> float | None:
+        return next((t for t, snap in app.shown[k:] if want(snap)), None)
+
+    await _until(lambda: first() is not None)
+    shown = first()
+    assert shown is not None
+
+    def frame() -> float | None:
+        return next((f for f in reversed(app.frames) if f > shown), None)
+
+    await _until(lambda: frame() is not None)
+    after = [f for f in app.frames if f > shown]
+    return after[0] - t0
+
+
 async def key_latency(presses: int = 30, scenario: str = SCENARIO) -> list[float]:
-    """Seconds from posting `space` to the first frame composited after its snapshot."""
+    """Seconds from `space` to the first frame composited after its snapshot."""
     app = TimedApp(Session.open(scenario))
     out = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         for _ in range(presses):
             step = stepper_of(app).step
-            t0 = time.perf_counter()
-            n_frames = len(app.frames)
-            await pilot.press("space")
 
-            def stepped(s: int = step) -> bool:
-                return app.snapshot is not None and app.snapshot.progress.step > s
+            def stepped(snap: Snapshot, s: int = step) -> bool:
+                return snap.progress.step > s
 
-            await _until(stepped)
-            handled = app.snapshots[-1]
-
-            def painted(n: int = n_frames, h: float = handled) -> bool:
-                return len(app.frames) > n and app.frames[-1] > h
-
-            await _until(painted)
-            out.append(app.frames[-1] - t0)
+            out.append(await answer_time(app, "space", stepped))
             await pilot.pause(0.05)
+            await asyncio.to_thread(app.run_idle.wait, 5)
+            await _until(lambda: not app.engine.busy)  # a big net's late figures are in
     return out
 
 
@@ -226,25 +248,14 @@ async def running_lr_latency(presses: int = 15, scenario: str = BIG) -> list[flo
             snap = app.snapshot
             assert snap is not None
             before = dict(snap.settings.pending).get("lr", snap.settings.lr)
-            t0 = time.perf_counter()
-            n_frames = len(app.frames)
-            n_shown = len(app.shown)
-            await pilot.press("plus" if i % 2 == 0 else "minus")  # never up the ladder to inf
 
-            def shows_new_lr(b: object = before, k: int = n_shown) -> bool:
-                return any(
-                    dict(s.settings.pending).get("lr", s.settings.lr) != b for _, s in app.shown[k:]
-                )
+            def new_lr(s: Snapshot, b: object = before) -> bool:
+                return dict(s.settings.pending).get("lr", s.settings.lr) != b
 
-            await _until(shows_new_lr)
-            handled = app.snapshots[-1]
-
-            def painted(n: int = n_frames, h: float = handled) -> bool:
-                return len(app.frames) > n and app.frames[-1] > h
-
-            await _until(painted)
+            # never up the ladder to inf: + and - in turn
+            dt = await answer_time(app, "plus" if i % 2 == 0 else "minus", new_lr)
             if i:
-                out.append(app.frames[-1] - t0)
+                out.append(dt)
             await asyncio.sleep(0.2)
         await pilot.press("r")
         await asyncio.to_thread(app.run_idle.wait, 5)

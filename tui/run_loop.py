@@ -28,6 +28,7 @@ FRAME_SECONDS = 0.11  # ~9 snapshots a second: >= 8 fps, and rendering leaves th
 MAP_SECONDS = 0.5  # the map is the costliest snapshot part and the most bytes on the wire
 MAX_CHUNK = 1 << 16
 POLL_SECONDS = 0.01  # a paced run sleeps in slices this long, so a pause answers within them
+YIELD_POLLS = 50  # at most this many slices waiting for queued commands between chunks
 MAX_LAG_SECONDS = 0.1  # a paced run this far behind its schedule drops the backlog
 EVERY_STEP_RATE = 10.0  # at this many iterations/s or fewer every iteration gets a snapshot
 # A whole-set evaluation this big (multiply-adds: samples x weights) costs more than a frame's
@@ -164,7 +165,8 @@ def run_loop(
     final: Callable[[], bool] = lambda: True,
 ) -> RunStats:
     """Train until ``cancelled()``, divergence or ``limit``, then post a final snapshot (after a
-    pause only if ``final()``: not when a queued command will post its own at once).
+    pause only if ``final()``: not when a queued command will post its own at once). While
+    ``final()`` is false between chunks (commands are queued), it waits for them.
 
     ``speed()`` is read before each tick, so a change applies at once; a paced run keeps to
     its rate by scheduling tick k at (start + k / rate), so sleeping late does not drift.
@@ -248,6 +250,13 @@ def run_loop(
             stats.diverged = diverged
             stats.note = note
             break
+        # a command waits for the lock (an lr or batch key): let it in before the next chunk.
+        # A Lock is not fair: this loop took it straight back, and on a big net `+` waited for
+        # chunk after chunk (bounded: a command that never ends does not stop the run)
+        for _ in range(YIELD_POLLS):
+            if final() or cancelled():
+                break
+            sleep(POLL_SECONDS)
         if sp.rate is not None:
 
             def wake(sp: Speed = sp) -> bool:
