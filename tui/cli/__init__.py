@@ -35,7 +35,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
     sub = p.add_subparsers(
-        dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,lr-find,runs}"
+        dest="command", metavar="{scenarios,train,gradcheck,serve,sweep,lr-find,runs,lessons}"
     )
     sub.add_parser("scenarios", help="list the bundled scenarios")
     from .args import add_arguments
@@ -58,6 +58,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .runs import add_arguments as add_runs_arguments
 
     add_runs_arguments(sub.add_parser("runs", help="the ledger's runs: list, show, rm"))
+    from .lessons import add_arguments as add_lessons_arguments
+
+    add_lessons_arguments(sub.add_parser("lessons", help="classic results to reproduce"))
     for command in sub.choices.values():  # --home after any command too
         add_home_argument(command, argparse.SUPPRESS)
     return p
@@ -186,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .runs import run_runs
 
             return run_runs(args)
+        if args.command == "lessons":
+            from .lessons import run_lessons
+
+            return run_lessons(args)
         if args.app_data or args.app_target:
             return open_app_on_data(args.scenario, args.app_data, args.app_target, args.fps)
         return open_app(args.scenario, args.fps)
