@@ -239,8 +239,11 @@ def _init_worker(setup: SweepSetup, progress: Any) -> None:
     global _SETUP, _PROGRESS
     _SETUP, _PROGRESS = setup, progress
     # Ctrl-C reaches the whole process group: the parent stops the sweep, workers must not
-    # print a traceback each
+    # print a traceback each; a forked worker drops the parent's other handlers, so the
+    # parent's SIGTERM ends it quietly
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def _work(index: int, task: SweepTask) -> tuple[int, list[Record]]:
@@ -330,30 +333,30 @@ def _in_processes(
     that the parent drains while it waits."""
     ctx = multiprocessing.get_context(method or start_method())
     q = ctx.Queue()
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=ctx,
         initializer=_init_worker,
         initargs=(setup, q),
-    ) as pool:
+    )
+    try:
         pending: set[Future[tuple[int, list[Record]]]] = {
             pool.submit(_work, i, t) for i, t in enumerate(tasks)
         }
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=REPORT_SECONDS, return_when=FIRST_COMPLETED)
-                _drain(q, progress)
-                for fut in done:
-                    yield fut.result()
+        while pending:
+            done, pending = wait(pending, timeout=REPORT_SECONDS, return_when=FIRST_COMPLETED)
             _drain(q, progress)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            # a Ctrl-C must not wait for the running stacks (the pool has no public way to
-            # stop a running task before Python 3.14's terminate_workers)
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-            raise
+            for fut in done:
+                yield fut.result()
+        _drain(q, progress)
+    except BaseException:
+        # Ctrl-C, a signal, or a failed task: the running stacks must not be waited for (the
+        # pool has no public way to stop a running task before Python 3.14's terminate_workers)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _drain(q: Any, progress: Callable[[int], None]) -> None:

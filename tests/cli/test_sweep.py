@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +233,40 @@ def test_a_foreign_ledger_is_refused_before_anything_runs(
     assert main(["sweep", "xor", "--steps", "5", "--json"]) == 2
     cap = capsys.readouterr()
     assert cap.out == "" and len(cap.err.strip().splitlines()) == 1
+
+
+def _children(pid: int) -> list[str]:
+    """The pids whose parent is ``pid`` (from /proc/*/stat: its 4th field)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if fields[1] == str(pid):
+            out.append(stat.parent.name)
+    return out
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_workers_too(sig: int, code: int) -> None:
+    argv = ["sweep", "xor", "--lr", "0.01,0.1", "--batch-size", "5,10", "--steps", "10000000"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *argv, "--workers", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    workers: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline:  # wait for both workers to start
+        workers = _children(proc.pid)
+        if len(workers) < 2:
+            time.sleep(0.02)  # a polling interval, not a wait for something to happen
+    assert len(workers) == 2
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code
+    assert out == "" and "Traceback" not in err and "sweep " in err.strip().splitlines()[-1]
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

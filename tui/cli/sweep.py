@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import math
+import os
 import shutil
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -237,12 +241,19 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
                 print(json.dumps(_public(r)), file=out, flush=True)
 
     try:
-        result = run_sweep(setup, tasks, n_workers, bar.update, stream)
-    except KeyboardInterrupt:
+        with _stop_signals():
+            result = run_sweep(setup, tasks, n_workers, bar.update, stream)
+    except (KeyboardInterrupt, Stopped) as exc:
         bar.close()
         kept = f"; {recorder.count:,} finished runs recorded" if recorder else ""
-        print(f"{scn.name}: sweep interrupted{kept}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        how = (
+            "interrupted"
+            if signum == signal.SIGINT
+            else f"stopped by {signal.Signals(signum).name}"
+        )
+        print(f"{scn.name}: sweep {how}{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum
     finally:
         if ledger is not None:
             ledger.close()
@@ -303,6 +314,43 @@ def _setup(scn: Any, first: Any, seeds: Sequence[int]) -> Any:
         t.beta2,
         t.eps,
     )
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP during a sweep: stop the workers, exit 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a sweep like Ctrl-C does (the workers are terminated, not left
+    running without a parent); the old handlers come back afterwards."""
+
+    parent = os.getpid()
+
+    def stop(signum: int, _frame: object) -> None:
+        if os.getpid() != parent:  # a worker forked before it set its own handlers
+            os._exit(128 + signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    # a signal ignored on purpose (nohup's SIGHUP, a background job's SIGINT) stays ignored
+    sigs = [s for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if s is not None]
+    old = {
+        sig: signal.signal(sig, stop) for sig in sigs if signal.getsignal(sig) is not signal.SIG_IGN
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _base_config(scn: Any) -> dict[str, object]:
@@ -421,8 +469,6 @@ def write_csv(path: Path, records: Sequence[dict[str, Any]]) -> None:
 
 
 def _use_color(stream: TextIO) -> bool:
-    import os
-
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return stream.isatty()
