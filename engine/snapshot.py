@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import diagnostics
 from .history import downsample
 from .stepper import Stepper
 
@@ -46,6 +47,8 @@ class LayerSnap:
     # ReLU layers: the share of neurons never active on the whole training set (1.0: the layer is
     # dead) at the last evaluation (Curves.eval_step); None for other layers or before one
     dead_fraction: float | None
+    # ||uW|| / ||W before the update|| (engine.diagnostics.update_ratio); None before the update
+    update_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class Settings:
     pending: tuple[tuple[str, object], ...]  # changes that apply from the next iteration
     schedule: str = ""  # the lr schedule's describe() when not constant ("cosine 5,000")
     base_lr: float | None = None  # what the schedule multiplies (the lr +/-/= set)
+    effective_lr: float | None = None  # lr / (1 - momentum) for SGD, lr for Adam (diagnostics)
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,9 @@ def take_snapshot(
                 grad_norm_b=float(np.linalg.norm(gb)) if done else None,
                 grad_norm_history=gn_hist[:, i].copy(),
                 dead_fraction=st.dead_fraction[i] if i < len(st.dead_fraction) else None,
+                update_ratio=None
+                if upd is None
+                else diagnostics.update_ratio(upd[ws], layer.W.ravel() - upd[ws]),
             )
         )
     cx, cy = hist.loss_curve()  # the whole run, bounded however long it ran
@@ -314,6 +321,9 @@ def take_snapshot(
         pending=tuple(sorted(st.pending.items())),
         schedule="" if st.schedule.is_constant else st.schedule.describe(),
         base_lr=st.lr,
+        effective_lr=diagnostics.effective_lr(
+            st.opt.name, st.lr_in_force, getattr(st.opt, "momentum", 0.0) or 0.0
+        ),
     )
     batch = Batch(
         size=int(it.batch_size or st.batcher.effective_batch_size),

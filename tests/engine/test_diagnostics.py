@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import SGD, Network
+from engine import SGD, Network, Stepper
 from engine.diagnostics import effective_lr, layer_update_ratios, stability_limit, update_ratio
+from engine.snapshot import take_snapshot
 
 
 def test_effective_lr() -> None:
@@ -59,3 +60,21 @@ def test_layer_update_ratios_after_one_sgd_step() -> None:
     assert np.isnan(update_ratio(np.ones(3), np.zeros(3)))
     with pytest.raises(ValueError):
         layer_update_ratios(net, before[:-1], net.params)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_snapshot_carries_effective_lr_and_update_ratios(momentum: float) -> None:
+    net = Network.from_sizes([3, 5, 4, 3], "tanh", "softmax", "cross_entropy", seed=2)
+    rng = np.random.default_rng(3)
+    st = Stepper(net, SGD(lr=0.1, momentum=momentum), rng.standard_normal((18, 3)),
+                 np.arange(18) % 3, batch_size=4, seed=5)  # fmt: skip
+    snap = take_snapshot(st)
+    assert snap.settings.effective_lr == pytest.approx(0.1 / (1 - momentum))
+    assert all(lay.update_ratio is None for lay in snap.layers)  # no update yet
+    for _ in range(3):
+        before = net.params.copy()
+        assert st.step_iteration()
+        ratios = layer_update_ratios(net, before, net.params)
+        snap = take_snapshot(st)
+        got = [lay.update_ratio for lay in snap.layers]
+        assert got == pytest.approx(list(ratios), rel=1e-9)
