@@ -78,24 +78,25 @@ def test_l2_and_epochs_equal_train_on_a_scenario_file(
         assert {k: single[k] for k in FIGURES} == {k: run[k] for k in FIGURES}
 
 
-def test_workers_are_processes_and_agree_with_one(tmp_path: Path) -> None:
+def test_workers_are_processes_and_agree_with_one(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["sweep", "xor", "--lr", "0.01:1:4log", "--batch-size", "5,10", "--seeds", "4"]
-    argv += ["--steps", "20", "--json"]
-    outs = []
-    for workers in ("2", "1"):
-        proc = subprocess.run(
-            [sys.executable, "-m", "tui.cli", *argv, "--workers", workers, "--json-lines"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        lines = proc.stdout.strip().splitlines()
-        assert len(lines) == 4 * 2 * 4 + 1  # one line per run as it finishes, then the summary
-        assert f"{workers} worker" in proc.stderr
-        outs.append(json.loads(lines[-1])["runs"])
-    assert outs[0] == outs[1]
-    assert [r["lr"] for r in outs[0][::8]] == [0.01, 0.0464, 0.215, 1.0]
+    argv += ["--steps", "20", "--json-lines"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", *argv, "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 4 * 2 * 4 + 1  # one line per run as its stack finishes, then the summary
+    assert "2 workers" in proc.stderr
+    streamed = sorted((json.loads(ln) for ln in lines[:-1]), key=lambda r: json.dumps(r))
+    runs = json.loads(lines[-1])["runs"]
+    assert streamed == sorted(runs, key=lambda r: json.dumps(r))
+    assert main([*argv, "--workers", "1"]) == 0
+    assert _last_json(capsys)["runs"] == runs
+    assert [r["lr"] for r in runs[::8]] == [0.01, 0.0464, 0.215, 1.0]
 
 
 def test_spawned_workers_agree_with_one() -> None:
