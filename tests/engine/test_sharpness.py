@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine import Network
 from engine.sharpness import (
+    HessianOperator,
     SharpnessMeter,
     hvp,
     hvp_fd,
@@ -184,3 +187,35 @@ def test_non_finite_weights_give_nan_not_a_hang() -> None:
     net.params[0] = np.nan
     e = sharpness(net, X, y, max_iter=50)
     assert not e.converged and not np.isfinite(e.value)
+
+
+PAIRS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"), ("sigmoid", "mse"),
+         ("tanh", "mse"), ("linear", "mse")]  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hidden=st.lists(st.integers(1, 5), min_size=0, max_size=3),
+    act=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu", "linear"]),
+    pair=st.sampled_from(PAIRS),
+    reduction=st.sampled_from(["mean", "sum"]),
+    seed=st.integers(0, 2**16),
+)
+def test_hessian_products_are_symmetric_and_linear(
+    hidden: list[int], act: str, pair: tuple[str, str], reduction: str, seed: int
+) -> None:
+    """u.Hv == v.Hu and H(a u + v) == a Hu + Hv on random nets: H is a symmetric linear map."""
+    output, loss = pair
+    n_out = 3 if output == "softmax" else 2
+    net = Network.from_sizes(
+        [2, *hidden, n_out], act, output, loss, seed=seed, reduction=reduction, init_scale=1.0
+    )
+    X, y = small_data(net, seed)
+    op = HessianOperator(net, X, y)
+    rng = np.random.default_rng(seed)
+    u, v = rng.standard_normal((2, net.n_params))
+    Hu, Hv = op(u), op(v)
+    scale = max(1.0, float(np.abs(Hu).max()), float(np.abs(Hv).max()))
+    tol = 1e-12 * scale * net.n_params
+    assert abs(u @ Hv - v @ Hu) <= tol
+    np.testing.assert_allclose(op(2.5 * u + v), 2.5 * Hu + Hv, rtol=0, atol=tol)
