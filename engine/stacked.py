@@ -84,6 +84,7 @@ class StackedTrainer:
         X_test: Array | None = None,
         y_test: Array | None = None,
         task: str = "classification",
+        record_every: int = 0,
     ) -> None:
         if optimizer not in ("sgd", "adam"):
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: sgd, adam")
@@ -146,6 +147,10 @@ class StackedTrainer:
             np.zeros(self.K, dtype=np.int64),
         )
         self.t = 0  # Adam's step count (every active model has the same)
+        # the batch loss of every active model at every record_every-th step (0: none), as
+        # (step, model indices, losses) rows; curve(k) picks one model's points out
+        self.record_every = int(record_every)
+        self._records: list[tuple[int, Array, Array]] = []
         self._adam_next: tuple[Array, Array, int] = (self.P, self.P, 0)
 
     # ---- set-up -----------------------------------------------------------------------------
@@ -296,6 +301,8 @@ class StackedTrainer:
         self._commit_state()
         self.step = step
         self._views()
+        if self.record_every and step % self.record_every == 0:
+            self._records.append((step, self._active.copy(), loss))
         per_sample = loss / n if self._sum_loss else loss
         above = per_sample > self._limit
         self._streak = np.where(above, self._streak + 1, 0)
@@ -426,6 +433,22 @@ class StackedTrainer:
         out = [r for r in self.results if r is not None]
         assert len(out) == self.K
         return out
+
+    def curve(self, model: int) -> tuple[Array, Array]:
+        """One model's recorded batch losses: (steps, losses), the committed steps only (a
+        rejected iteration's loss is not a point of the run)."""
+        res = self.results[model]
+        last = res.steps if res is not None else self.step
+        steps: list[int] = []
+        losses: list[float] = []
+        for step, active, loss in self._records:
+            if step > last:
+                break
+            i = np.searchsorted(active, model)
+            if i < len(active) and active[i] == model:
+                steps.append(step)
+                losses.append(float(loss[i]))
+        return np.array(steps, dtype=np.int64), np.array(losses, dtype=np.float64)
 
     def evaluate(self, result: StackResult, model: int) -> dict[str, float | None]:
         """The Stepper's whole-set evaluation of one model's weights (data + regularisation loss,

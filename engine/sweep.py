@@ -28,6 +28,8 @@ Record = dict[str, Any]
 # adapts to it, so small nets pay nothing for reporting and big ones still move the bar.
 REPORT_SECONDS = 0.1
 MAX_CHUNK = 10_000
+# Each run's batch-loss curve keeps about this many points (every ceil(steps / N)-th step).
+CURVE_POINTS = 1000
 # Stacks are split for more workers only down to this many models each.
 MIN_STACK = 8
 # Without an explicit worker count, a sweep smaller than this (model-steps) runs in-process:
@@ -188,6 +190,7 @@ def run_task(
         setup.X_test,
         setup.y_test,
         setup.task,
+        record_every=max(1, math.ceil(task.steps / CURVE_POINTS)),
     )
     chunk = 10
     reported = 0
@@ -225,6 +228,7 @@ def run_task(
                 "diverged_at": None if res.diverged is None else res.diverged.step,
                 "divergence": None if res.diverged is None else str(res.diverged),
                 "planned_steps": task.steps,
+                "curve": tr.curve(k),  # (steps, batch losses), not in the public JSON
             }
         )
     return records

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tui.cli import main
@@ -91,7 +92,11 @@ def test_workers_are_processes_and_agree_with_one(capsys: pytest.CaptureFixture[
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 4 * 2 * 4 + 1  # one line per run as its stack finishes, then the summary
     assert "2 workers" in proc.stderr
-    streamed = sorted((json.loads(ln) for ln in lines[:-1]), key=lambda r: json.dumps(r))
+    streamed = [json.loads(ln) for ln in lines[:-1]]
+    for line in streamed:  # each streamed run carries its batch-loss curve too
+        curve = line.pop("curve")
+        assert len(curve["steps"]) == len(curve["batch_loss"]) == line["steps"]
+    streamed.sort(key=lambda r: json.dumps(r))
     runs = json.loads(lines[-1])["runs"]
     assert streamed == sorted(runs, key=lambda r: json.dumps(r))
     assert main([*argv, "--workers", "1"]) == 0
@@ -110,7 +115,11 @@ def test_spawned_workers_agree_with_one() -> None:
     tasks = plan(grid([0.1, 2.0], [5, 10], [0.9], [0.0], [0, 1]), lambda bs: 15, 2)
     assert len(tasks) == 2
     spawned = run_sweep(setup, tasks, 2, method="spawn")
-    assert spawned.records == run_sweep(setup, tasks, 1).records
+    here = run_sweep(setup, tasks, 1)
+    for a, b in zip(spawned.records, here.records, strict=True):
+        (sa, la), (sb, lb) = a.pop("curve"), b.pop("curve")
+        assert a == b
+        assert np.array_equal(sa, sb) and np.array_equal(la, lb)
     assert spawned.done_model_steps == spawned.total_model_steps == 8 * 15
 
 
@@ -221,6 +230,8 @@ def test_every_run_goes_into_the_ledger_as_one_sweep(
                 run["diverged_at"],
             )
             assert info.config["training.steps"] == 25
+            steps, losses = ledger.curve(info.id)["batch_loss"]
+            assert steps[0] == 1 and steps[-1] == run["steps"] and np.isfinite(losses).all()
     assert main([*argv, "--no-record"]) == 0
     with Ledger.open(_home) as ledger:
         assert len(ledger.runs()) == 4

@@ -144,3 +144,24 @@ def test_bad_settings_are_refused_like_a_single_run() -> None:
         StackedTrainer(template, [model], X, y, 2)
     with pytest.raises(ValueError, match="at least one"):
         StackedTrainer(template, [], X, y, 2)
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_recorded_curves_are_the_steppers_batch_losses(every: int) -> None:
+    """Every ``every``-th step's batch loss, committed steps only (a diverged model's end)."""
+    template = net_for([4, 8, 3], "relu", "softmax", "cross_entropy", seed=4)
+    X, y = make_data(template, 30, seed=5)
+    X = X * 30
+    models, singles = [], []
+    for lr in (0.01, 1e3, 1e200):
+        net = net_for([4, 8, 3], "relu", "softmax", "cross_entropy", seed=6)
+        models.append(StackModel(net.params.copy(), np.random.default_rng(2), lr))
+        rng = np.random.default_rng(2)
+        singles.append(Stepper(net, SGD(lr), X, y, batch_size=7, seed=rng, undo_depth=0))
+    tr = StackedTrainer(template, models, X, y, 7, record_every=every)
+    tr.run(40)
+    for k, (st, r) in enumerate(zip(singles, tr.finish(), strict=True)):
+        st.run(40)
+        steps, losses = tr.curve(k)
+        assert steps.tolist() == list(range(every, r.steps + 1, every))
+        assert np.array_equal(losses, st.history.train_loss[steps - 1])

@@ -238,7 +238,12 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
             recorder.record(records)
         if args.json_lines:
             for r in records:
-                print(json.dumps(_public(r)), file=out, flush=True)
+                steps, losses = r["curve"]
+                line = {
+                    **_public(r),
+                    "curve": {"steps": steps.tolist(), "batch_loss": losses.tolist()},
+                }
+                print(json.dumps(line), file=out, flush=True)
 
     try:
         with _stop_signals():
@@ -426,6 +431,9 @@ class Recorder:
             origin="sweep",
             source=self.scn.source,
         )
+        steps, losses = r["curve"]
+        if len(steps):
+            self.ledger.append(run_id, {"batch_loss": (steps, losses)})
         self.ledger.finish(
             run_id,
             "diverged" if r["diverged"] else "finished",
