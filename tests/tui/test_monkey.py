@@ -1,4 +1,4 @@
-"""A hostile user at the keyboard: thousands of random keys and resizes, and a FIFO in the picker.
+"""A hostile user at the keyboard: 3,000 random keys and resizes, and a FIFO in the picker.
 
 Seeded, so a failure replays: the app must keep answering and the engine stay consistent.
 """
@@ -38,11 +38,11 @@ from tui.screens.run_for import RunForInput
 from tui.screens.scenario_picker import ScenarioPicker
 
 SEED = 0
-# about 7 ms a key at 80x24 (the footer recomposes on every focus change), more when large:
-# 1,200 keys and 40 resizes keep the test near 10 s
-N_KEYS = 1200
-SETTLE_EVERY = 100  # keys posted without waiting between them, then the app settles
-RESIZE_EVERY = 30
+# about 7 ms a key at 80x24 (the footer recomposes on every focus change), more when large,
+# and ~80 ms a resize (a layout of every widget): 3,000 keys with 40 resizes among them
+N_KEYS = 3000
+SETTLE_EVERY = 250  # keys posted without waiting between them, then the app settles
+RESIZE_EVERY = 75
 MAX_SIZE = (300, 100)
 SETTLE_DEADLINE = 30.0  # seconds: a hung worker fails the test instead of hanging the suite
 
