@@ -242,7 +242,9 @@ def _power(
         lam = float(v @ w)
         r = w - lam * v
         resid = float(np.linalg.norm(r))
-        if resid <= tol * abs(lam) or resid == 0.0:
+        # relative to the spectrum's scale: |lam|, or the shift (the most negative eigenvalue's
+        # size) when the top eigenvalue is tiny beside it, where |lam| alone would never be met
+        if resid <= tol * max(abs(lam), shift) or resid == 0.0:
             return lam, v, k, True, resid
         w = w + shift * v if shift else w
         norm = float(np.linalg.norm(w))
@@ -265,7 +267,9 @@ def top_eigenvalue(
     Starts from ``v0`` (a warm start: the previous answer's vector) or a seeded Gaussian vector and
     stops when ||H v - lam v|| <= tol |lam|. Power iteration finds the eigenvalue of largest
     magnitude; when that one is negative, a second search on H + |lam| I (whose eigenvalues are all
-    >= 0, the top one moved to the top) finds the largest.
+    >= 0, the top one moved to the top) finds the largest, to within tol x that |lam| (the
+    spectral radius: on a plateau where every eigenvalue is near 0, a relative error on the tiny
+    top one would take thousands of products and mean nothing).
     """
     if v0 is not None and v0.shape == (size,) and np.linalg.norm(v0) > 0:
         v = np.asarray(v0, dtype=np.float64) / np.linalg.norm(v0)

@@ -163,6 +163,10 @@ def test_negative_dominant_eigenvalue_still_gives_the_largest() -> None:
     e = top_eigenvalue(lambda v: A @ v, 6, tol=1e-9, max_iter=10_000)
     assert e.converged
     assert e.value == pytest.approx(2.0, rel=1e-9)
+    # a plateau: every eigenvalue near 0 beside one negative; the top is found to tol x 5
+    B = Q @ np.diag([-5.0, -1.0, 0.0, 1e-6, 2e-6, 3e-6]) @ Q.T
+    e = top_eigenvalue(lambda v: B @ v, 6, tol=1e-6, max_iter=100_000)
+    assert e.converged and abs(e.value - 3e-6) <= 5 * 1e-6
 
 
 def test_seeded_start_is_reproducible_and_warm_start_is_cheap() -> None:
