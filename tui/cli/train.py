@@ -236,7 +236,8 @@ def _loop(
     try:
         progress.close()
         final = st.evaluate()
-        diag.observe(st, final=True)
+        if stop.signum is None:  # a stopped run exits now, not after one more measurement
+            diag.observe(st, final=True)
         if log is not None and (not ev or st.history.eval_steps[-1:].tolist() != [st.step]):
             log.write(log_record(st, final, seconds) | diag.log_fields())
     except BaseException:
