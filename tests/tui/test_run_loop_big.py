@@ -1,0 +1,124 @@
+"""The run loop's spacing of costly whole-set evaluations, and its yielding of the lock to a
+queued command, on a fake clock (no Textual)."""
+
+from __future__ import annotations
+
+import itertools
+
+from engine.snapshot import Snapshot
+from scenarios import Built, Scenario
+from tests.tui.app_helpers import open_session
+from tui.ladders import MAX_SPEED
+from tui.run_loop import EVAL_SPACING, FRAME_SECONDS, POLL_SECONDS, YIELD_POLLS, RunLimit, run_loop
+from tui.session import Session
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, dt: float) -> None:
+        self.now += dt
+
+
+class SlowEval(Session):
+    """A session whose whole-set evaluation takes ``cost`` seconds of the fake clock (a big
+    net's), and whose steps take ``step`` seconds each."""
+
+    def __init__(self, scenario: Scenario, built: Built) -> None:
+        self.clock, self.cost = Clock(), 0.0
+        self.evaluations: list[float] = []
+        super().__init__(scenario, built)
+
+    def evaluate(self, force: bool = False) -> None:
+        before = self._evaluated
+        super().evaluate(force)
+        if self._evaluated != before or force:
+            self.evaluations.append(self.clock.now)
+            self.clock.now += self.cost
+
+
+def slow_session(cost: float) -> SlowEval:
+    base = open_session("five-classes")
+    s = SlowEval(base.scenario, base.built)
+    s.cost = cost
+    st = s.stepper
+    run = st.run
+
+    def timed_run(n: int, **kw: object) -> object:  # each iteration takes 1 ms
+        s.clock.now += 0.001 * n
+        return run(n, **kw)  # type: ignore[arg-type]
+
+    st.run = timed_run  # type: ignore[method-assign,assignment]
+    return s
+
+
+def run_for(session: SlowEval, seconds: float) -> list[Snapshot]:
+    posted: list[Snapshot] = []
+    clock = session.clock
+    session.evaluations.clear()
+    start = clock.now
+    run_loop(
+        session,
+        lambda: clock.now - start >= seconds,
+        posted.append,
+        clock,
+        speed=lambda: MAX_SPEED,
+        limit=RunLimit(),
+        sleep=clock.sleep,
+    )
+    return posted
+
+
+def test_a_costly_evaluation_is_spaced_to_a_share_of_the_run() -> None:
+    session = slow_session(cost=0.05)  # 50 ms an evaluation, as a big net's
+    posted = run_for(session, 4.0)
+    times = session.evaluations
+    gaps = [b - a for a, b in itertools.pairwise(times[:-1])]  # the stop's own is extra
+    assert gaps and min(gaps) >= EVAL_SPACING * 0.05 - 1e-9
+    assert sum(0.05 for _ in times) <= 4.0 / (1 + EVAL_SPACING) * 1.5  # about a ninth
+    # snapshots still come every frame, their figures from the last evaluation
+    assert len(posted) >= 4.0 / FRAME_SECONDS * 0.7
+    stale = [s for s in posted if s.curves.eval_step != s.progress.step]
+    assert stale  # said so by the status line "(step N)"
+    assert posted[-1].curves.eval_step == posted[-1].progress.step  # the stop evaluates
+
+
+def test_a_cheap_evaluation_still_runs_every_frame() -> None:
+    session = slow_session(cost=0.0)
+    posted = run_for(session, 2.0)
+    assert all(s.curves.eval_step == s.progress.step for s in posted)
+
+
+def test_the_loop_waits_between_chunks_while_a_command_is_queued() -> None:
+    session = slow_session(cost=0.0)
+    clock = session.clock
+    queued = {"n": 3}  # chunks during which a command waits for the lock
+
+    def final() -> bool:  # not busy: no command queued
+        return queued["n"] <= 0
+
+    slept: list[float] = []
+
+    def sleep(dt: float) -> None:
+        slept.append(dt)
+        clock.now += dt
+        if len(slept) % 5 == 0:
+            queued["n"] -= 1  # the command ran after 5 polls
+
+    steps_before = session.stepper.step
+    run_loop(
+        session,
+        lambda: clock.now >= 1.0,
+        lambda _: None,
+        clock,
+        speed=lambda: MAX_SPEED,
+        sleep=sleep,
+        final=final,
+    )
+    assert slept and all(dt == POLL_SECONDS for dt in slept)
+    assert len(slept) <= 3 * 5 + YIELD_POLLS
+    assert session.stepper.step > steps_before  # and the run went on
