@@ -66,6 +66,38 @@ def stacked_vs_single(name: str, k: int, steps: int, repeats: int) -> tuple[floa
     return best_of(repeats, singles) - build_s, best_of(repeats, stack)
 
 
+def per_model_step(
+    sizes: list[int], hidden: str, batch: int, ks: list[int], steps: int, repeats: int
+) -> tuple[float, list[float]]:
+    """Microseconds per model-step: the Stepper's fast path (one model), and stacks of each k."""
+    import numpy as np
+
+    from engine import SGD, Network, Stepper
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=200)
+    net = Network.from_sizes(sizes, hidden=hidden, seed=0)
+
+    def single() -> None:
+        st = Stepper(net, SGD(0.01, 0.9), X, y, batch_size=batch, seed=1, undo_depth=0)
+        st.run(steps)
+
+    def stack(k: int) -> Callable[[], None]:
+        def go() -> None:
+            models = [
+                StackModel(net.params.copy(), np.random.default_rng(i), 0.01 * (1 + i / k), 0.9)
+                for i in range(k)
+            ]
+            StackedTrainer(net, models, X, y, batch).run(steps)
+
+        return go
+
+    one = best_of(repeats, single) / steps * 1e6
+    many = [best_of(repeats, stack(k)) / (steps * k) * 1e6 for k in ks]
+    return one, many
+
+
 def workers(steps: int, repeats: int) -> tuple[float, float]:
     """Wall seconds of one sweep (xor, 2 batch sizes x 32 models) with 1 and with 2 workers."""
     scn = load_scenario("xor")
@@ -91,6 +123,15 @@ def main() -> None:
         print(
             f"{name}: {k} models x {n} steps: one at a time {single:.3f} s, one stack "
             f"{stacked:.3f} s: {single / stacked:.1f}x per-model throughput (target >= {target:g}x)"
+        )
+    n = max(100, int(1000 * scale))
+    for sizes, hidden, batch in (([2, 8, 8, 2], "tanh", 10), ([64, 32, 10], "relu", 32)):
+        ks = [4, 16, 64]
+        one, many = per_model_step(sizes, hidden, batch, ks, n, repeats)
+        parts = [f"K={k} {m:.1f} us ({one / m:.1f}x)" for k, m in zip(ks, many, strict=True)]
+        arch = "-".join(map(str, sizes))
+        print(
+            f"{arch} {hidden} b{batch}: one model {one:.1f} us/step; per model " + ", ".join(parts)
         )
     n = max(500, int(4000 * scale))
     one, two = workers(n, repeats)
