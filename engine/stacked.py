@@ -176,6 +176,7 @@ class StackedTrainer:
         self.P, self.V, self.M, self.S, self._streak = P, V, M, S, streak
         self._P_spare = np.empty_like(P)
         self._V_spare = np.empty_like(V)
+        self._U = np.empty_like(P)
         self.G = np.empty_like(P)
         opts = [self._opts[k] for k in act]
         self._lr = np.array([-o.lr for o in opts], dtype=P.dtype)[:, None]
@@ -362,7 +363,8 @@ class StackedTrainer:
         """The optimiser's proposed update for every model (its state is committed later)."""
         if self.optimizer == "adam":
             return self._propose_adam(G)
-        U: Array = np.multiply(G, self._lr)
+        # into a reused buffer: a fresh (K, n_params) array per step costs page faults
+        U: Array = np.multiply(G, self._lr, out=self._U)
         if self._any_mom:
             # dw(t) = -lr g + alpha dw(t-1), only for the models with momentum
             Vn = self._V_spare
