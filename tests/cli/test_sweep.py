@@ -282,3 +282,14 @@ def test_a_signal_stops_the_workers_too(sig: int, code: int) -> None:
     assert proc.returncode == code
     assert out == "" and "Traceback" not in err and "sweep " in err.strip().splitlines()[-1]
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_scheduled_scenario_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (Path(__file__).parents[2] / "scenarios/bundled/xor.toml").read_text()
+    scn = tmp_path / "xor-cosine.toml"
+    scn.write_text(text.replace("steps = 3000", 'steps = 30\nschedule = "cosine:steps=30"'))
+    assert main(["sweep", str(scn), "--json"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and "training.schedule" in cap.err and len(cap.err.splitlines()) == 1
