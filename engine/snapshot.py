@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import diagnostics
 from .history import downsample
 from .stepper import Stepper
+
+if TYPE_CHECKING:
+    from .probes import Probes
 
 Array = np.ndarray
 
@@ -169,6 +173,8 @@ class Snapshot:
     layers: tuple[LayerSnap, ...]
     decision: DecisionMap | None
     update: UpdateInfo | None  # what the shown iteration's update used; None before its update
+    # the app's diagnostics (engine.probes.Prober.observe): sharpness, histograms, confusion
+    probes: Probes | None = None
 
 
 def _copy(a: Array | None, rows: int | None = None) -> Array | None:

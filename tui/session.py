@@ -10,10 +10,12 @@ from typing import cast
 import numpy as np
 
 from engine import Phase, Stepper
+from engine.probes import Prober
 from engine.snapshot import DecisionMap, Snapshot, decision_map, take_snapshot
 from scenarios import Built, Scenario, build, load_scenario
 
 from .ladders import batch_down, batch_up, format_batch, format_lr, lr_down, lr_up
+from .probe_settings import PROBES
 from .run_loop import late_evaluation
 
 
@@ -37,6 +39,7 @@ class Session:
         self._evaluated: int | None = None
         # a big network's whole-set figures come after a command's snapshot (evaluate_late)
         self.late_eval = late_evaluation(self.stepper)
+        self.prober = Prober(self.stepper.net.n_layers)  # diagnostics, recorded per snapshot
         self.evaluate()
 
     @classmethod
@@ -179,4 +182,5 @@ class Session:
             feature_names=self.built.feature_names,
         )
         dec = self.current_map(refresh_map)
-        return dataclasses.replace(snap, decision=dec) if dec is not None else snap
+        probes = self.prober.observe(self.stepper, PROBES.sharpness_every, PROBES.confusion)
+        return dataclasses.replace(snap, decision=dec, probes=probes)
