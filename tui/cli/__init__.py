@@ -31,6 +31,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="the app's panels redraw at most N times a second while running (slow links)",
     )
     add_home_argument(p, None)
+    p.add_argument(
+        "--open",
+        metavar="ID|FILE.npz",
+        help="open a recorded run (a ledger id) or a checkpoint in the app, where it left off",
+    )
     from .args import add_data_arguments
 
     add_data_arguments(p, dest="app_")  # the app's own: train's --data/--target are its own
@@ -159,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(or --data FILE.csv --target COLUMN"
             + (", or --resume ID|FILE.npz)" if args.command == "train" else ")")
         )
+    if args.open is not None and (args.command or args.scenario or args.app_data):
+        what = args.command or ("--scenario" if args.scenario else "--data")
+        return fail(f"{CMDLINE}: --open: found with {what}; allowed: --open ID|FILE.npz alone")
     if args.command is not None and (args.app_data or args.app_target):
         # `backprop-tui --data f.csv train`: the options before a command open the app
         return fail(f"{CMDLINE}: --data and --target go after the command: {args.command} --data")
@@ -193,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .lessons import run_lessons
 
             return run_lessons(args)
+        if args.open is not None:
+            from .open_run import open_app_on_run
+
+            return open_app_on_run(args.open, args.fps)
         if args.app_data or args.app_target:
             return open_app_on_data(args.scenario, args.app_data, args.app_target, args.fps)
         return open_app(args.scenario, args.fps)

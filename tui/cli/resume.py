@@ -165,17 +165,13 @@ def record(job: Job) -> None:
         job.recorder.import_history(job.checkpoint.history)
 
 
-def _resumed(args: argparse.Namespace) -> Job:
-    for flag, dest in _NOT_WITH_RESUME:
-        if getattr(args, dest, None) is not None:
-            raise ScenarioError(
-                CMDLINE,
-                flag,
-                "found with --resume",
-                "--steps N, --epochs N, --target-accuracy, --log, --save, --json, --no-record "
-                "(a resumed run keeps its own scenario and settings)",
-            )
-    spec = args.resume
+def load_run(spec: str, key: str) -> tuple[Scenario, Checkpoint, RunInfo | None]:
+    """A run to go on from: a ledger run id (its checkpoint) or a checkpoint file, with the
+    scenario rebuilt from the config it recorded. ``key`` names the option in errors.
+
+    ScenarioError, CheckpointError or LedgerError (one line): an unknown id, a run another
+    process is writing, a missing checkpoint ("checkpoint missing"), a file without a config.
+    """
     info = None
     if spec.strip().isascii() and spec.strip().isdigit():
         with Ledger.open() as ledger:
@@ -197,18 +193,32 @@ def _resumed(args: argparse.Namespace) -> Job:
         if info is None:
             raise ScenarioError(
                 str(path),
-                "--resume",
+                key,
                 "a checkpoint without its run's config (written before version 2 by train --save)",
                 "a checkpoint written by this version, or a ledger run id",
             )
         config = info.config
     name = user.get("scenario") if isinstance(user.get("scenario"), str) else None
     scn = from_config(name or (info.scenario if info else path.stem), config, str(path))
+    return scn, ck, info
+
+
+def _resumed(args: argparse.Namespace) -> Job:
+    for flag, dest in _NOT_WITH_RESUME:
+        if getattr(args, dest, None) is not None:
+            raise ScenarioError(
+                CMDLINE,
+                flag,
+                "found with --resume",
+                "--steps N, --epochs N, --target-accuracy, --log, --save, --json, --no-record "
+                "(a resumed run keeps its own scenario and settings)",
+            )
+    scn, ck, info = load_run(args.resume, "--resume")
     built = build(scn, undo_depth=0)
     st = built.stepper
     job = Job(scn, built, 0, checkpoint=ck, run_info=info)
     job.fingerprint = fingerprint(st.initial_params)
-    saved = user.get("fingerprint") or (info.fingerprint if info else None)
+    saved = ck.metadata.get("fingerprint") or (info.fingerprint if info else None)
     if saved and saved != job.fingerprint:
         job.notes.append(
             "the rebuilt initial weights differ from the run's (its data or this version "
