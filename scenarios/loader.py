@@ -151,7 +151,8 @@ def read_text(path: Path) -> str:
     # by type and size first: a FIFO or /dev/zero is never opened, not even to look for a zip
     regular_size(path, where, "", "a scenario .toml file", missing="an existing .toml file")
     if path.suffix.lower() == ".npz" and is_checkpoint(path):
-        # `train --save` wrote it: a trained state, not a problem to train; nothing opens one yet
+        # `train --save` wrote it: a trained state, not a problem to train; --open and --resume
+        # take it
         name = checkpoint_scenario(path)
         raise ScenarioError(
             where,
@@ -159,7 +160,8 @@ def read_text(path: Path) -> str:
             "a checkpoint (saved by train --save"
             + (f" from the scenario {name!r}" if name else "")
             + "), not a scenario",
-            "a scenario name or .toml file; opening checkpoints is not supported yet"
+            f"a scenario name or .toml file; `backprop-tui --open {path.name}` opens the "
+            f"checkpoint in the app, `train --resume {path.name}` goes on training it"
             + (f" (train {name} runs that scenario again)" if name else ""),
         )
     if path.suffix.lower() in (".csv", ".npz"):

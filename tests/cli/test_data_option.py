@@ -112,7 +112,8 @@ def test_a_checkpoint_is_not_a_scenario(tmp_path: Path, capsys: pytest.CaptureFi
     for argv in (["train", ck], ["gradcheck", ck], ["--scenario", ck]):
         line = one_error_line(capsys, argv)
         assert f"{ck}: a checkpoint (saved by train --save from the scenario 'xor')" in line
-        assert "opening checkpoints is not supported yet" in line
+        assert "--open xor.npz` opens the checkpoint in the app" in line
+        assert "`train --resume xor.npz` goes on training it" in line
         assert "train xor" in line
         assert "data file" not in line
 
