@@ -13,6 +13,7 @@ from .data import Batcher
 from .evaluation import evaluate_sets
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
+from .schedules import CONSTANT, Schedule
 from .stepper import REFERENCE_ROWS
 from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence
 
@@ -85,6 +86,7 @@ class StackedTrainer:
         y_test: Array | None = None,
         task: str = "classification",
         record_every: int = 0,
+        schedule: Schedule = CONSTANT,
     ) -> None:
         if optimizer not in ("sgd", "adam"):
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: sgd, adam")
@@ -93,6 +95,7 @@ class StackedTrainer:
         net = template
         self.net = net
         self.optimizer = optimizer
+        self.schedule = schedule  # the lr in force: each model's lr x schedule.lr_at(step)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.X = net.as_inputs(X)
         self.y = net.as_targets(y)
@@ -179,7 +182,8 @@ class StackedTrainer:
         self._U = np.empty_like(P)
         self.G = np.empty_like(P)
         opts = [self._opts[k] for k in act]
-        self._lr = np.array([-o.lr for o in opts], dtype=P.dtype)[:, None]
+        self._base_lr = np.array([o.lr for o in opts], dtype=np.float64)[:, None]
+        self._lr = (-self._base_lr).astype(P.dtype)
         mom = np.array([getattr(o, "momentum", 0.0) for o in opts], dtype=P.dtype)
         self._mom = mom[:, None]
         self._mom_rows = (mom > 0)[:, None]
@@ -242,6 +246,10 @@ class StackedTrainer:
 
     def _iteration(self) -> None:
         step = self.step + 1
+        if not self.schedule.is_constant:
+            # the Stepper's opt.lr = base x factor, a double, then -lr meets the weights' dtype
+            factor = self.schedule.lr_at(self.step)
+            self._lr = (-(self._base_lr * factor)).astype(self.P.dtype)
         Xb, yb = self._batch()
         n = Xb.shape[1]
         # forward: z = a @ W + b, a = f(z), each model with its own W

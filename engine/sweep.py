@@ -20,6 +20,7 @@ import numpy as np
 
 from .losses import Loss
 from .network import Network
+from .schedules import parse_schedule
 from .stacked import StackedTrainer, StackModel
 
 Array = np.ndarray
@@ -85,6 +86,7 @@ class SweepSetup:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    schedule: str = "constant"  # the lr schedule's text (engine.schedules.parse_schedule)
 
     @property
     def n_train(self) -> int:
@@ -191,6 +193,7 @@ def run_task(
         setup.y_test,
         setup.task,
         record_every=max(1, math.ceil(task.steps / CURVE_POINTS)),
+        schedule=parse_schedule(setup.schedule),
     )
     chunk = 10
     reported = 0

@@ -284,12 +284,16 @@ def test_a_signal_stops_the_workers_too(sig: int, code: int) -> None:
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
-def test_a_scheduled_scenario_is_refused(
+def test_a_scheduled_scenario_equals_train(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The lr in force is each run's lr x the scenario's schedule, as in `train`."""
     text = (Path(__file__).parents[2] / "scenarios/bundled/xor.toml").read_text()
     scn = tmp_path / "xor-cosine.toml"
-    scn.write_text(text.replace("steps = 3000", 'steps = 30\nschedule = "cosine:steps=30"'))
-    assert main(["sweep", str(scn), "--json"]) == 2
-    cap = capsys.readouterr()
-    assert cap.out == "" and "training.schedule" in cap.err and len(cap.err.splitlines()) == 1
+    scn.write_text(
+        text.replace("steps = 3000", 'steps = 30\nschedule = "warmup:steps=5+cosine:steps=30"')
+    )
+    assert main(["sweep", str(scn), "--lr", "0.1,0.5", "--json"]) == 0
+    for run in _last_json(capsys)["runs"]:
+        single = _train(capsys, str(scn), run)
+        assert {k: single[k] for k in FIGURES} == {k: run[k] for k in FIGURES}

@@ -165,3 +165,19 @@ def test_recorded_curves_are_the_steppers_batch_losses(every: int) -> None:
         steps, losses = tr.curve(k)
         assert steps.tolist() == list(range(every, r.steps + 1, every))
         assert np.array_equal(losses, st.history.train_loss[steps - 1])
+
+
+@pytest.mark.parametrize("text", ["cosine:steps=20,min=0.1", "warmup:steps=5+step:every=4"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_bit_identical_with_an_lr_schedule(text: str, optimizer: str) -> None:
+    from engine.schedules import parse_schedule
+
+    schedule = parse_schedule(text)
+    tr, singles = _pair("relu_softmax", "float64", optimizer, 5, HYPERS)
+    tr.schedule = schedule
+    for st in singles:
+        st.set_schedule(schedule)
+    tr.run(N_ITER)
+    for st, r in zip(singles, tr.finish(), strict=True):
+        st.run(N_ITER)
+        _assert_same(st, r)

@@ -202,10 +202,6 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
             )
         setup = _setup(scn, first, seeds)
         config = _base_config(scn)
-        if config.get("training.schedule", "constant") != "constant":
-            raise ScenarioError(
-                scn.source, "training.schedule", "found a schedule", "constant (in a sweep)"
-            )
         ledger = None if args.no_record else _open_ledger()
     except ScenarioError as exc:
         return fail(str(exc))
@@ -318,6 +314,7 @@ def _setup(scn: Any, first: Any, seeds: Sequence[int]) -> Any:
         t.beta1,
         t.beta2,
         t.eps,
+        getattr(t, "schedule", "constant"),
     )
 
 
