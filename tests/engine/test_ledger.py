@@ -7,9 +7,12 @@ import json
 import math
 import sqlite3
 from pathlib import Path
+from random import Random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.ledger import ENV, Ledger, LedgerError, data_home, fingerprint
 from engine.ledger.owner import this_owner
@@ -237,3 +240,21 @@ def test_a_failing_write_is_one_line_and_changes_nothing(tmp_path: Path) -> None
         conn.close()
         assert led.append(rid, {"batch_loss": ([2], [0.5])}, steps=2)  # and it goes on
         assert led.run(rid).steps == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(1, 10**12), min_size=1, max_size=400, unique=True),
+    st.integers(2, 40),
+    st.randoms(use_true_random=False),
+)
+def test_thin_properties(steps: list[int], buckets: int, rnd: Random) -> None:
+    x = np.array(sorted(steps), dtype=np.int64)
+    y = np.array([rnd.uniform(-5, 5) for _ in steps])
+    kx, ky = thin(x, y, buckets)
+    assert kx.shape[0] <= 2 * buckets + 2 or kx is x  # bounded (a short series: as it is)
+    assert kx[0] == x[0] and kx[-1] == x[-1]  # the ends
+    assert ky.min() == y.min() and ky.max() == y.max()  # the extremes
+    assert np.all(np.diff(kx) > 0)  # in order, no duplicates
+    index = np.searchsorted(x, kx)
+    assert np.array_equal(x[index], kx) and np.array_equal(y[index], ky)  # real points only
