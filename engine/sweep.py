@@ -33,6 +33,10 @@ MAX_CHUNK = 10_000
 CURVE_POINTS = 1000
 # Stacks are split for more workers only down to this many models each.
 MIN_STACK = 8
+# A stack holds about six (K, n_params) arrays (weights, gradient, velocity, update, spares):
+# K is capped so that each has at most this many elements (64 MiB in float64). Far below that
+# a stack has long left the cache, so the cap costs no speed.
+STACK_ELEMENTS = 2**23
 # Without an explicit worker count, a sweep smaller than this (model-steps) runs in-process:
 # starting workers (~30 ms forked, 0.5-1 s spawned) and sending results back would cost more
 # than they save.
@@ -141,18 +145,23 @@ def grid(
 
 
 def plan(
-    runs: Sequence[RunSpec], steps_of: Callable[[int | None], int], workers: int
+    runs: Sequence[RunSpec],
+    steps_of: Callable[[int | None], int],
+    workers: int,
+    n_params: int = 0,
 ) -> list[SweepTask]:
-    """One stack per batch size, split into pieces when there are fewer stacks than workers;
-    the costliest first, so the last task to finish is a small one."""
+    """One stack per batch size, split into pieces when there are fewer stacks than workers or
+    when a stack's arrays would pass STACK_ELEMENTS (``n_params`` per model); the costliest
+    first, so the last task to finish is a small one."""
     by_batch: dict[int | None, list[RunSpec]] = {}
     for r in runs:
         by_batch.setdefault(r.batch_size, []).append(r)
     pieces = max(1, math.ceil(workers / max(len(by_batch), 1)))
+    largest = max(1, STACK_ELEMENTS // n_params) if n_params else len(runs)
     tasks: list[SweepTask] = []
     for bs, group in by_batch.items():
         # a smaller stack loses the stacking's gain; below MIN_STACK pieces are not worth it
-        k = max(1, min(pieces, len(group) // MIN_STACK))
+        k = max(1, min(pieces, len(group) // MIN_STACK), math.ceil(len(group) / largest))
         size = math.ceil(len(group) / k)
         for i in range(0, len(group), size):
             tasks.append(SweepTask(bs, steps_of(bs), tuple(group[i : i + size])))

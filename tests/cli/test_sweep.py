@@ -161,6 +161,23 @@ def test_table_sorted_by_mean_final_loss_diverged_last() -> None:
     assert lines[-1].split()[-1] == "yes"
 
 
+def test_plan_one_stack_per_batch_size_split_for_workers_and_memory() -> None:
+    from engine.sweep import STACK_ELEMENTS, grid, plan
+
+    runs = grid([0.1, 0.2, 0.3, 0.4], [5, None], [0.0, 0.9], [0.0], [0, 1])  # 16 per batch
+
+    def sizes(tasks: list[Any]) -> list[tuple[int | None, int]]:
+        return sorted(((t.batch_size or 0), len(t.runs)) for t in tasks)
+
+    assert sizes(plan(runs, lambda bs: 10, 1)) == [(0, 16), (5, 16)]
+    assert sizes(plan(runs, lambda bs: 10, 4)) == [(0, 8), (0, 8), (5, 8), (5, 8)]
+    assert sizes(plan(runs, lambda bs: 10, 64)) == [(0, 8), (0, 8), (5, 8), (5, 8)]  # >= 8 each
+    assert sizes(plan(runs, lambda bs: 10, 1, STACK_ELEMENTS // 4)) == [(0, 4)] * 4 + [(5, 4)] * 4
+    tasks = plan(runs, lambda bs: 1 if bs else 10, 1)
+    assert [t.steps for t in tasks] == [10, 1]  # the costliest first (steps x models x batch)
+    assert sorted((r for t in tasks for r in t.runs), key=repr) == sorted(runs, key=repr)
+
+
 def test_lists_and_ranges() -> None:
     assert parse_list("--lr", "1e-3:1:4log") == [0.001, 0.01, 0.1, 1.0]
     assert parse_list("--momentum", "0:0.9:4") == [0.0, 0.3, 0.6, 0.9]

@@ -218,10 +218,11 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
 
     runs = grid(lrs, batches, momenta, l2s, seeds)
     n_workers = workers or default_workers()
-    tasks = plan(runs, steps_of, n_workers)
+    n_params = int(next(iter(setup.initial.values())).size)
+    tasks = plan(runs, steps_of, n_workers, n_params)
     if workers is None and sum(t.model_steps for t in tasks) < SMALL_SWEEP:
         n_workers = 1  # the processes would cost more than they save
-        tasks = plan(runs, steps_of, 1)
+        tasks = plan(runs, steps_of, 1, n_params)
     machine = args.json or args.json_lines
     human = sys.stderr if machine else out
     bar = Bar(sys.stderr, len(runs))
