@@ -28,6 +28,7 @@ from .screens.run_for import RunFor, RunForInput
 
 if TYPE_CHECKING:  # numpy, plotext and the scenarios load in a worker after the first paint
     from engine.snapshot import Snapshot
+    from scenarios.lessons import Lesson
 
     from .comparison import Comparison
     from .session import Session
@@ -184,6 +185,64 @@ class BackpropApp(App[int]):
         if spec:
             self.engine.pause()
             self.action_engine("load", spec)
+
+    def action_lessons(self) -> None:
+        """`t`: the lessons; the one chosen opens with its preset runs."""
+        from .screens.lessons import LessonsScreen
+
+        self.push_screen(LessonsScreen(), self._lesson_picked)
+
+    def _lesson_picked(self, lesson: Lesson | None) -> None:
+        if lesson is None:
+            return
+        from scenarios import ScenarioError, load_scenario
+
+        from .probe_settings import PROBES
+        from .screens.lessons import flag_changes, lesson_plan
+
+        try:
+            plan = lesson_plan(lesson, load_scenario(lesson.scenario))
+        except ScenarioError as exc:
+            self.main.status.note = str(exc)
+            return
+        self.engine.pause()
+        PROBES.sharpness_every = flag_changes(lesson.train_args)[1] or PROBES.sharpness_every
+        for command, arg in plan:
+            self.engine.put(command, arg)
+        note = f"lesson {lesson.number}: look for {lesson.look_for}"
+
+        def say() -> None:  # once every command's own note is out, the lesson's replaces them
+            if not self.engine.busy:
+                timer.stop()
+                self.main.status.note = note
+
+        timer = self.set_interval(0.05, say)
+
+    def action_gradcheck(self) -> None:
+        """`C`: backprop against finite differences on a copy of the focused run."""
+        from .screens.gradcheck import GradCheckScreen
+
+        if self.engine.comparison is not None:
+            self.engine.pause()  # the check copies the batch in force: it stays on screen
+            self.push_screen(GradCheckScreen(self.engine))
+
+    def action_sharpness(self) -> None:
+        """`S`: measure the sharpness every SHARPNESS_EVERY steps (or stop); the loss plot draws
+        it against 2/lr."""
+        from .probe_settings import PROBES, SHARPNESS_EVERY
+
+        PROBES.sharpness_every = None if PROBES.sharpness_every else SHARPNESS_EVERY
+        on = PROBES.sharpness_every is not None
+        self.main.status.note = (
+            f"sharpness every {SHARPNESS_EVERY} steps, on the loss plot" if on else "sharpness off"
+        )
+        self.engine.put("show")
+
+    def action_runs_screen(self) -> None:
+        """`v`: the ledger's runs (sort, overlay, open, delete)."""
+        from .screens.runs import RunsScreen
+
+        self.push_screen(RunsScreen())
 
     def action_help(self) -> None:
         session = self.session

@@ -204,6 +204,60 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key("s", "app.pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
+    Key(
+        "v",
+        "app.runs_screen",
+        "runs",
+        "Runs (the ledger)",
+        "the ledger's runs: a sortable table (s S); space overlays a run on the loss plot,"
+        " enter opens it from its checkpoint, d deletes it",
+        show=False,  # in the footer it would move every snapshot baseline's footer
+    ),
+    Key(
+        "w",
+        "app.engine('save')",
+        "save",
+        "Save a checkpoint",
+        "save the focused run's checkpoint to the ledger (weights, optimiser state, batch"
+        " order, history); backprop-tui --open ID resumes it bit for bit",
+        show=False,
+    ),
+    Key(
+        "t",
+        "app.lessons",
+        "lessons",
+        "Lessons",
+        "lessons: classic results (lr range test, linear scaling, edge of stability, the 1986"
+        " symmetry net, ...), each a scenario with its preset runs to compare",
+        show=False,  # in the footer it would move every snapshot baseline's footer: integrator
+    ),
+    Key(
+        "C",
+        "app.gradcheck",
+        "gradcheck",
+        "Check the gradient",
+        "check backprop's gradient of the current batch against finite differences, layer by"
+        " layer, with the cost of each (escape cancels; the run is not touched)",
+        show=False,
+    ),
+    Key(
+        "S",
+        "app.sharpness",
+        "sharpness",
+        "Toggle the sharpness",
+        "loss plot: measure the sharpness (top Hessian eigenvalue) every 25 steps and draw it"
+        " against 2/lr, the edge of stability (2(1+b)/lr with momentum b)",
+        show=False,
+    ),
+    Key(
+        "v",
+        "",
+        "",
+        "",
+        "panel view: Outputs shows the hidden activations or the confusion matrix, Gradients"
+        " the histograms of |W| and |dL/dW| over time with the update/weight ratio",
+        show=False,
+    ),
     Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),
     Key(
         "a",
