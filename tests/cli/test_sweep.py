@@ -137,6 +137,9 @@ def test_heatmap_marks_best_diverged_and_ramp() -> None:
     assert "x" * 10 in row2  # every seed diverged: its own glyph
     assert "3!" in row2 and RAMP[-1] * 2 in row2  # one seed left: its loss, marked; the worst
     assert "\x1b[" not in "".join(lines)
+    narrow = render(cells, [0.1, 1.0], [10, None], color=False, width=30)
+    assert all(len(ln) <= 31 for ln in narrow[:-1]) and "±" not in "".join(narrow[:-1])
+    assert ">>" in narrow[1] and "3!" in narrow[2]
     coloured = render(cells, [0.1, 1.0], [10, None], color=True)
     assert "\x1b[48;5;" in "".join(coloured) and "diverged" in coloured[2]
 

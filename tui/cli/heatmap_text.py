@@ -14,6 +14,7 @@ BEST = ">>"  # replaces the glyph pair of the best cell (not in the ramp either)
 COLOURS = (22, 28, 34, 70, 106, 142, 178, 172, 166, 160)
 DIVERGED_COLOUR = 52
 CELL = 14  # columns per cell: two glyphs, a space, 6 for the mean, 4 for the spread, a space
+NARROW = 10  # without the spread, when the wide cells do not fit the terminal
 LABEL = 9  # the lr column
 
 
@@ -61,7 +62,7 @@ def _short(v: float) -> str:
     return text if len(text) <= 6 else f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
 
 
-def _value(c: Cell) -> str:
+def _value(c: Cell, narrow: bool = False) -> str:
     """' 0.0412±8%' style: the mean to 3 significant digits, then the spread in percent."""
     assert c.mean is not None
     mean = _short(c.mean)
@@ -70,6 +71,8 @@ def _value(c: Cell) -> str:
         pct = round(100 * c.spread)
         spread = f"±{pct}%" if pct < 100 else "±99+"
     mark = "!" if c.diverged else ""  # some seeds diverged: the table says how many
+    if narrow:
+        return f"{mean:>6}{mark}"
     return f"{mean:>6}{(spread + mark)[:4]:<4}"
 
 
@@ -79,8 +82,12 @@ def render(
     batch_sizes: Sequence[int | None],
     color: bool,
     title: str = "",
+    width: int | None = None,
 ) -> list[str]:
-    """The heatmap's lines: lr down (rows, as given), batch size across, a legend below."""
+    """The heatmap's lines: lr down (rows, as given), batch size across, a legend below. When
+    the cells do not fit ``width`` columns they drop the spread (the table still has it)."""
+    narrow = width is not None and LABEL + 2 + CELL * len(batch_sizes) > width
+    cw = NARROW if narrow else CELL
     finite = [c.mean for c in cells.values() if c.mean is not None and c.mean > 0]
     lo, hi = (min(finite), max(finite)) if finite else (1.0, 1.0)
     best = min(
@@ -96,26 +103,27 @@ def render(
         return min(len(RAMP) - 1, max(0, int(t * len(RAMP))))
 
     lines = [title] if title else []
-    head = "lr \\ batch".ljust(LABEL + 2) + "".join(
-        batch_label(b).center(CELL) for b in batch_sizes
-    )
+    head = "lr \\ batch".ljust(LABEL + 2) + "".join(batch_label(b).center(cw) for b in batch_sizes)
     lines.append(head.rstrip())
     for lr in lrs:
         row = f"{lr:<{LABEL}.3g}  "
         for bs in batch_sizes:
             c = cells.get((lr, bs))
-            row += _cell(c, level, (lr, bs) == best, color)
+            row += _cell(c, level, (lr, bs) == best, color, cw)
         lines.append(row.rstrip() if not color else row)
     if finite:
         lines.append(_legend(lo, hi, color))
     return lines
 
 
-def _cell(c: Cell | None, level: Callable[[float], int], best: bool, color: bool) -> str:
+def _cell(
+    c: Cell | None, level: Callable[[float], int], best: bool, color: bool, cw: int = CELL
+) -> str:
+    narrow = cw < CELL
     if c is None:
-        return " " * CELL
+        return " " * cw
     if c.all_diverged:
-        text = f" {'diverged':^{CELL - 2}} " if color else DIVERGED * (CELL - 1) + " "
+        text = f" {'diverged':^{cw - 2}} " if color else DIVERGED * (cw - 1) + " "
         if color:
             return f"\x1b[38;5;203;48;5;{DIVERGED_COLOUR}m{text}\x1b[0m"
         return text
@@ -124,10 +132,10 @@ def _cell(c: Cell | None, level: Callable[[float], int], best: bool, color: bool
     if color:
         fg = 231 if lv <= 2 or lv >= 8 else 16  # white on the dark ends, black in between
         mark = "\x1b[1;4m" if best else ""
-        text = f"{'▶' if best else ' '} {_value(c)} "
-        return f"\x1b[38;5;{fg};48;5;{COLOURS[lv]}m{mark}{text:<{CELL}}\x1b[0m"
+        text = f"{'▶' if best else ' '} {_value(c, narrow)} "
+        return f"\x1b[38;5;{fg};48;5;{COLOURS[lv]}m{mark}{text:<{cw}}\x1b[0m"
     glyphs = BEST if best else RAMP[lv] * 2
-    return f"{glyphs} {_value(c)} "[:CELL].ljust(CELL)
+    return f"{glyphs} {_value(c, narrow)} "[:cw].ljust(cw)
 
 
 def _legend(lo: float, hi: float, color: bool) -> str:

@@ -269,7 +269,9 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
         except OSError as exc:
             return fail(f"{CMDLINE}: cannot write {exc.filename or args.csv}: {exc.strerror}")
     color = _use_color(human)
-    for line in report_lines(scn.name, records, lrs, batches, momenta, l2s, len(seeds), color):
+    width = shutil.get_terminal_size((80, 24)).columns if human.isatty() else None
+    lines = report_lines(scn.name, records, lrs, batches, momenta, l2s, len(seeds), color, width)
+    for line in lines:
         print(line, file=human)
     print(
         f"{len(records):,} runs in {result.seconds:.2f} s ({rate or 0:,.0f} model steps/s, "
@@ -552,8 +554,10 @@ def report_lines(
     l2s: Sequence[float],
     n_seeds: int,
     color: bool,
+    width: int | None = None,
 ) -> list[str]:
-    """The table, then one heatmap per (momentum, l2) pair (at most four)."""
+    """The table, then one heatmap per (momentum, l2) pair (at most four), fitted to ``width``
+    columns when given (a terminal)."""
     seeds = f"mean of {n_seeds} seeds, ±: their spread" if n_seeds > 1 else "one seed"
     lines = [f"{name}: final train loss by setting ({seeds})", *table_lines(records, n_seeds)]
     groups = combos(records)
@@ -569,7 +573,7 @@ def report_lines(
         if len(pairs) > 1:
             title += f" (momentum {m:g}, l2 {l2:g})"
         lines.append("")
-        lines.extend(render(cells, sorted(lrs), batches, color, title))
+        lines.extend(render(cells, sorted(lrs), batches, color, title, width))
     if len(pairs) > 4:
         lines.append(f"({len(pairs) - 4} more momentum x l2 maps left out: see the table)")
     return lines
