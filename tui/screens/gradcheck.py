@@ -51,6 +51,15 @@ class CheckProgress(Message):
     total: int
 
 
+def copy_network(net: Network) -> Network:
+    """A new net with ``net``'s parameters (deepcopy would cut the layers' views of params)."""
+    from engine.network import Network
+
+    new = Network(net.sizes, net.activations, net.loss_fn, net.dtype)
+    new.params[:] = net.params
+    return new
+
+
 def take_problem(engine: EngineQueue) -> Problem | None:
     """Copy the focused run's net and batch under the lock: the check never touches the run."""
     import numpy as np
@@ -63,7 +72,7 @@ def take_problem(engine: EngineQueue) -> Problem | None:
     with comparison.lock:
         session = comparison.session
         st = session.stepper
-        net = copy.deepcopy(st.net)
+        net = copy_network(st.net)
         if st.it.X is not None and st.it.y is not None:
             X, y = np.array(st.it.X, copy=True), np.array(st.it.y, copy=True)
             note = f"the current batch ({X.shape[0]} samples, step {st.step})"

@@ -1,0 +1,150 @@
+"""Pilot tests of issue 12 in the app: gradient check, lessons, sharpness, panel views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import Stepper
+from scenarios import load_scenario
+from scenarios.lessons import LESSONS, find_lesson
+from tests.tui.app_helpers import (
+    key_event,
+    new_app,
+    press,
+    settle,
+    snapshot_of,
+    stepper_of,
+)
+from tui.app import BackpropApp
+from tui.comparison import Comparison
+from tui.probe_settings import PROBES
+from tui.screens.gradcheck import GradCheckScreen, report_lines
+from tui.screens.lessons import LessonsScreen, flag_changes, lesson_plan
+
+
+@pytest.fixture(autouse=True)
+def _probes_off() -> None:
+    PROBES.reset()  # one process runs many apps: each test starts with no diagnostics asked
+
+
+def state_of(st: Stepper) -> tuple[np.ndarray, ...]:
+    """Everything the check must not touch: parameters, gradient buffer, optimiser, batcher."""
+    opt = [np.array(v, copy=True) for v in vars(st.opt).values() if isinstance(v, np.ndarray)]
+    return (st.net.params.copy(), *opt, np.array([st.step, st.version, st.position]))
+
+
+def comparison_of(app: BackpropApp) -> Comparison:
+    assert app.engine.comparison is not None
+    return app.engine.comparison
+
+
+async def test_gradcheck_screen_checks_the_batch_and_leaves_the_run_untouched() -> None:
+    app = new_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "b")  # mid-iteration: gradients computed, no update
+        st = stepper_of(app)
+        before = state_of(st)
+        batcher = st.batcher.state()
+        await press(pilot, "C")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await settle(pilot)
+        rep = screen.report
+        assert rep is not None and rep.agree
+        assert rep.n_checked == rep.n_params == st.net.n_params  # a small net: every parameter
+        assert rep.fd_forward_passes == 2 * rep.n_params
+        assert [lc.layer for lc in rep.layers] == list(range(st.net.n_layers))
+        text = str(screen.query_one("#gradcheck-report").render())
+        assert "backprop agrees" in text and "1 forward + 1 backward" in text
+        after = state_of(st)
+        assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        assert st.batcher.state() == batcher
+        await press(pilot, "escape")
+        assert app.screen is app.main
+        await press(pilot, "u")  # the iteration goes on as if nothing happened
+        assert st.step == 3
+
+
+async def test_gradcheck_samples_a_big_net_and_escape_cancels() -> None:
+    app = new_app("big-784")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        st = stepper_of(app)
+        before = state_of(st)
+        app.post_message(key_event("C"))  # no settling: escape comes while it checks
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await press(pilot, "escape")
+        assert app.screen is app.main and screen.cancelled
+        assert all(np.array_equal(a, b) for a, b in zip(before, state_of(st), strict=True))
+
+
+def test_gradcheck_report_lines_put_the_costs_side_by_side() -> None:
+    from engine.gradcheck import gradient_check, per_layer_sample
+    from scenarios import build
+
+    built = build(load_scenario("tests/fixtures/scenarios/five-classes.toml"))
+    st = built.stepper
+    rep = gradient_check(st.net, st.X[:8], st.y[:8], indices=per_layer_sample(st.net, 5))
+    lines = report_lines(rep)
+    assert lines[0].split()[:2] == ["layer", "checked"]
+    assert lines[1].startswith("L1 ") and "10/" in lines[1]  # 5 weights + 5 biases checked
+    fd = next(x for x in lines if x.startswith("finite diff."))
+    assert f"2 x {rep.n_checked:,} = {2 * rep.n_checked:,} forward" in fd
+    assert any(x.startswith("  every parameter") for x in lines)  # sampled: the full cost
+    assert any("1 forward + 1 backward" in x for x in lines)
+
+
+def test_flag_changes_and_the_plan_of_every_lesson() -> None:
+    assert flag_changes(("--momentum", "0", "--epochs", "20", "--eval-every", "5")) == (
+        {"training.momentum": 0, "training.epochs": 20},
+        None,
+    )
+    assert flag_changes(("--sharpness-every", "50"))[1] == 50
+    for lesson in LESSONS:
+        plan = lesson_plan(lesson, load_scenario(lesson.scenario))
+        assert plan[0] == ("load", lesson.scenario)
+        adds = [arg for cmd, arg in plan if cmd == "add"]
+        assert len(adds) == max(1, len(lesson.runs))
+        assert plan[-2:] == [("focus", 1), ("drop", None)]
+
+
+async def test_lessons_picker_loads_the_scenario_and_its_runs() -> None:
+    app = new_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "t")
+        assert isinstance(app.screen, LessonsScreen)
+        text = str(app.screen.query_one("#lessons-text").render())
+        assert LESSONS[0].title in text and "measured here" in text
+        await press(pilot, "down", "down")  # lesson 3: momentum's effective lr
+        assert find_lesson("3").title in str(app.screen.query_one("#lessons-text").render())
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.screen is app.main
+        c = comparison_of(app)
+        lesson = find_lesson("3")
+        assert c.session.name == "circles" and len(c) == len(lesson.runs)
+        got = [(r.stepper.lr, r.stepper.opt.momentum) for r in c.runs]  # type: ignore[attr-defined]
+        assert got == [(0.5, 0.0), (0.05, 0.9), (0.05, 0.0)]
+        first = c.runs[0].stepper.net.params
+        assert all(np.array_equal(r.stepper.net.params, first) for r in c.runs)  # same start
+        assert c.focused is c.runs[0]
+        assert snapshot_of(app).model.scenario == "circles"
+
+
+async def test_lesson_4_turns_the_sharpness_on_and_escape_changes_nothing() -> None:
+    app = new_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "t", "escape")
+        assert comparison_of(app).session.name == "five-classes" and PROBES.sharpness_every is None
+        await press(pilot, "t", "down", "down", "down", "enter")
+        await settle(pilot)
+        c = comparison_of(app)
+        assert c.session.name == "edge-of-stability" and len(c) == 3
+        assert [r.stepper.lr for r in c.runs] == [0.2, 0.35, 0.6]
+        assert PROBES.sharpness_every == 50
