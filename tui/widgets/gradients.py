@@ -11,11 +11,11 @@ from rich.text import Text
 from engine.snapshot import LayerSnap, Snapshot
 
 from .. import numbers
-from .base import SnapshotPanel
 from .colours import levels
 from .fit import mark_cuts
 from .heatmap import block_reduce, heat_row, robust_scale
 from .lines import Lines, TextBuilder
+from .views import ViewsPanel
 
 SPARKS = "▁▂▃▄▅▆▇█"
 # Vanishing is a ratio between layers: a layer whose ‖g‖ is below VANISH_RATIO of the largest
@@ -79,8 +79,11 @@ def sparkline(hist: np.ndarray, width: int, lo: float, hi: float) -> str:
     return "".join(SPARKS[i] for i in idx)
 
 
-class GradientsPanel(SnapshotPanel):
-    """Shows the gradient of the layer being computed, else of the weights cursor's layer."""
+class GradientsPanel(ViewsPanel):
+    """Shows the gradient of the layer being computed, else of the weights cursor's layer; v:
+    the histograms of |W| and |dL/dW| over time, with each layer's update/weight ratio."""
+
+    VIEWS = ("histograms",)
 
     TITLE = "Gradients"
 
@@ -100,6 +103,9 @@ class GradientsPanel(SnapshotPanel):
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
+        view = self.build_view()  # v: another view of the snapshot
+        if view is not None:
+            return view
         nc = self.colourless
         width, height = max(self.size.width, 30), max(self.size.height, 4)
         tb = TextBuilder()

@@ -16,9 +16,9 @@ from engine.snapshot import Snapshot
 from tui.messages import SampleSelected
 
 from ..numbers import ellipsize, fixed, fmt, neg_log
-from .base import SnapshotPanel
 from .fit import mark_cuts
 from .lines import Lines, TextBuilder
+from .views import ViewsPanel
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 TRUE = Style(color="green", bold=True)
@@ -37,8 +37,11 @@ def bar(frac: float, width: int) -> str:
     return s.ljust(width)
 
 
-class OutputsPanel(SnapshotPanel, can_focus=True):
-    """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump."""
+class OutputsPanel(ViewsPanel, can_focus=True):
+    """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump; v the
+    view (the sample's hidden activations, the confusion matrix)."""
+
+    VIEWS = ("activations", "confusion")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "pick(-1)", "sample", show=False),
@@ -81,6 +84,9 @@ class OutputsPanel(SnapshotPanel, can_focus=True):
         s = self.snapshot
         if s is None:
             return Text("no batch yet", style="dim")
+        view = self.build_view()  # v: another view of the snapshot
+        if view is not None:
+            return view
         tb = TextBuilder()
         n = self.n_samples
         if n == 0:
