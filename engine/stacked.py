@@ -178,6 +178,7 @@ class StackedTrainer:
         act = self._active
         self.P, self.V, self.M, self.S, self._streak = P, V, M, S, streak
         self._P_spare = np.empty_like(P)
+        self._idx: tuple[int, int, Array, Array] | None = None  # cross-entropy's row indices
         self._V_spare = np.empty_like(V)
         self._U = np.empty_like(P)
         self.G = np.empty_like(P)
@@ -202,18 +203,20 @@ class StackedTrainer:
         self._views()
 
     def _views(self) -> None:
-        """Per-layer (K, fan_in, fan_out) and (K, fan_out) views of the weights and gradients."""
-        net, K = self.net, len(self._active)
-        self._W: list[Array] = []
-        self._b: list[Array] = []
-        self._gW: list[Array] = []
-        self._gb: list[Array] = []
+        """Per-layer (K, fan_in, fan_out) and (K, fan_out) views of the weights (both buffers:
+        they swap each iteration, their views with them) and of the gradient."""
+        self._W, self._b = self._layer_views(self.P)
+        self._W_spare, self._b_spare = self._layer_views(self._P_spare)
+        self._gW, self._gb = self._layer_views(self.G)
+
+    def _layer_views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        net, K = self.net, flat.shape[0]
+        Ws: list[Array] = []
+        bs_: list[Array] = []
         for ws, bs, layer in zip(net.w_slices, net.b_slices, net.layers, strict=True):
-            shape = (K, layer.fan_in, layer.fan_out)
-            self._W.append(self.P[:, ws].reshape(shape))
-            self._b.append(self.P[:, bs])
-            self._gW.append(self.G[:, ws].reshape(shape))
-            self._gb.append(self.G[:, bs])
+            Ws.append(flat[:, ws].reshape(K, layer.fan_in, layer.fan_out))
+            bs_.append(flat[:, bs])
+        return Ws, bs_
 
     @property
     def active(self) -> int:
@@ -263,18 +266,20 @@ class StackedTrainer:
             zs.append(z)
             acts.append(a)
         ps = self._per_sample(zs[-1], acts[-1], yb)
-        loss = ps.sum(axis=1).astype(np.float64)
+        loss = np.add.reduce(ps, axis=1).astype(np.float64)
         if self.net.reduction == "mean":
             loss = loss / n
         rejected: dict[int, Divergence] = {}
-        for k in np.flatnonzero(~np.isfinite(loss)):
-            rejected[int(k)] = Divergence(step, "loss", None, "the loss")
+        finite = np.isfinite(loss)
+        if not finite.all():
+            for k in np.flatnonzero(~finite):
+                rejected[int(k)] = Divergence(step, "loss", None, "the loss")
         # backward: dL/dW = a_prev^T delta, dL/db = sum of delta over the batch, one layer down
         delta = self._delta(zs[-1], acts[-1], yb, n)
         for i in range(self._L - 1, -1, -1):
             a_prev = acts[i - 1] if i > 0 else Xb
             np.matmul(a_prev.transpose(0, 2, 1), delta, out=self._gW[i])
-            np.sum(delta, axis=1, out=self._gb[i])
+            np.add.reduce(delta, axis=1, out=self._gb[i])  # what np.sum calls
             if i > 0:
                 fprime = self._fprime[i - 1]
                 assert fprime is not None
@@ -282,7 +287,8 @@ class StackedTrainer:
                 delta *= fprime(zs[i - 1], acts[i - 1])
         G = self.G
         gsq = np.einsum("ij,ij->i", G, G)
-        for k in np.flatnonzero(~(gsq < _SURELY_FINITE)):
+        unsure = ~(gsq < _SURELY_FINITE)
+        for k in np.flatnonzero(unsure) if unsure.any() else ():
             if int(k) in rejected:
                 continue
             # the single path's own test: one BLAS dot per layer, summed in Python
@@ -297,8 +303,8 @@ class StackedTrainer:
             self._add_reg_grad(G)
         U = self._propose(G)
         new = np.add(self.P, U, out=self._P_spare)
-        total = new.sum(axis=1)  # finite only if every weight is
-        for k in np.flatnonzero(~np.isfinite(total)):
+        total = np.isfinite(np.add.reduce(new, axis=1))  # finite only if every weight is
+        for k in np.flatnonzero(~total) if not total.all() else ():
             if int(k) not in rejected and not np.isfinite(new[k]).all():
                 rejected[int(k)] = Divergence.in_update(step, [0.0])
         # commit: new weights and optimiser state for every model not rejected
@@ -307,16 +313,19 @@ class StackedTrainer:
             bad = np.fromiter(rejected, dtype=np.intp)
             new[bad] = old[bad]  # a rejected model keeps the weights it had
         self.P, self._P_spare = new, old
+        self._W, self._W_spare = self._W_spare, self._W
+        self._b, self._b_spare = self._b_spare, self._b
         self._commit_state()
         self.step = step
-        self._views()
         if self.record_every and step % self.record_every == 0:
             self._records.append((step, self._active.copy(), loss))
         per_sample = loss / n if self._sum_loss else loss
         above = per_sample > self._limit
-        self._streak = np.where(above, self._streak + 1, 0)
         frozen: dict[int, Divergence] = dict(rejected)
-        for k in np.flatnonzero(self._streak >= EXPLODE_STEPS):
+        if above.any() or self._streak.any():
+            self._streak = np.where(above, self._streak + 1, 0)
+        tripped = self._streak >= EXPLODE_STEPS
+        for k in np.flatnonzero(tripped) if tripped.any() else ():
             if int(k) not in frozen:
                 model = int(self._active[k])
                 frozen[int(k)] = Divergence.exploded(step, float(self.initial_loss[model]))
@@ -327,12 +336,13 @@ class StackedTrainer:
         """Loss.per_sample for every model: (K, B)."""
         lf = self.net.loss_fn
         if lf.name == "cross_entropy":
-            K, B = a.shape[0], a.shape[1]
-            yy = np.broadcast_to(y, (K, B))
-            pc = a[np.arange(K)[:, None], np.arange(B)[None, :], yy]
+            kk, bb = self._rows(a)
+            pc = a[kk, bb, y]  # y (1 or K, B) broadcasts against the (K, 1) and (B,) indices
             nll: Array = -np.log(pc)
-            for k in np.flatnonzero(~(pc.min(axis=1) > 1e-300)):
-                nll[k] = lf.per_sample(z[k], a[k], yy[k])  # the log-sum-exp road, per model
+            ok = np.minimum.reduce(pc, axis=1) > 1e-300
+            for k in np.flatnonzero(~ok) if not ok.all() else ():
+                yk = y[k if y.shape[0] > 1 else 0]
+                nll[k] = lf.per_sample(z[k], a[k], yk)  # the log-sum-exp road, per model
             return nll
         if lf.name == "binary_cross_entropy":
             bce: Array = (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=-1)
@@ -345,9 +355,9 @@ class StackedTrainer:
         """Loss.delta for every model: dL/dz of the output layer, (K, B, n_out)."""
         lf = self.net.loss_fn
         if lf.name == "cross_entropy":
-            K, B = a.shape[0], a.shape[1]
+            kk, bb = self._rows(a)
             d = a.copy()
-            d[np.arange(K)[:, None], np.arange(B)[None, :], np.broadcast_to(y, (K, B))] -= 1
+            d[kk, bb, y] -= 1
         elif lf.name == "binary_cross_entropy":
             d = a - y
         else:
@@ -355,6 +365,13 @@ class StackedTrainer:
         if lf.reduction == "mean":
             d /= n
         return d
+
+    def _rows(self, a: Array) -> tuple[Array, Array]:
+        """Index arrays (K, 1) and (B,) picking one entry per model and row (cached by shape)."""
+        K, B = a.shape[0], a.shape[1]
+        if self._idx is None or self._idx[:2] != (K, B):
+            self._idx = (K, B, np.arange(K)[:, None], np.arange(B))
+        return self._idx[2], self._idx[3]
 
     def _add_reg_grad(self, G: Array) -> None:
         """G += l2 W + l1 sign(W) (weights only) for the regularised models, as Optimizer.reg_grad
