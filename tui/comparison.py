@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
 from .ladders import format_batch, format_lr
-from .overlay import RUN_COLOURS, Overlay, OverlayCurve
+from .overlay import RUN_COLOURS, Overlay, OverlayCurve, pinned_slots
 from .session import Session
 
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # numpy loads after the first paint, not at import
     from engine.snapshot import Snapshot
     from engine.units import RunResult, Unit
     from scenarios import Scenario
+
+    from .overlay import PinnedCurve
+    from .run_files import Opened
 
 MAX_RUNS = len(RUN_COLOURS)  # 8: one colour and glyph each
 # Commands every run of the comparison does (the lockstep); the others go to the focused run.
@@ -127,6 +130,8 @@ class Comparison:
         self._notes: list[str] = []
         self._local = threading.local()  # the overlay taken with a snapshot, per thread
         self.lockstep = Lockstep(self)
+        # ledger runs overlaid read-only (the runs screen's space), drawn after the runs
+        self.pinned: tuple[PinnedCurve, ...] = ()
         self.add(session)
 
     # ---- the runs -----------------------------------------------------------------------
@@ -232,6 +237,17 @@ class Comparison:
     # ---- commands ----------------------------------------------------------------------
     def do(self, command: str, arg: object = None) -> str:
         """Run one command (under ``lock``); returns a note for the status line ('' if none)."""
+        if command == "pin":  # the runs screen: ledger runs on the loss plot, read-only
+            self.pinned = cast("tuple[PinnedCurve, ...]", arg)
+            return ""
+        if command == "open":  # a run reopened from its checkpoint (runs screen, --open)
+            opened = cast("Opened", arg)
+            run = self.add(opened.session)
+            return f"run {run.id}: {opened.note}"
+        if command == "save":  # w: the focused run's checkpoint, between iterations
+            from .run_files import save_run
+
+            return save_run(self.focused)
         if command == "fork":
             src = self.focused
             run = self.fork()
@@ -295,7 +311,8 @@ class Comparison:
     def overlay(self) -> Overlay | None:
         """Every run's loss curve for the loss panel, or None for a single run (drawn as
         before). Built under the lock, so all curves are of one moment."""
-        if len(self.runs) < 2:
+        pinned = self.pinned
+        if len(self.runs) + len(pinned) < 2:
             return None
         import numpy as np
 
@@ -333,12 +350,33 @@ class Comparison:
                     focused=k == self.focus,
                 )
             )
+        free = pinned_slots([r.slot for r in self.runs], len(pinned))
+        for k, (p, slot) in enumerate(zip(pinned, free, strict=False)):
+            x = p.x.astype(np.float64)
+            base = np.interp(x, bx, by, left=np.nan, right=np.nan) if len(bx) else x * np.nan
+            dx, dy = downsample(p.y, PLOT_POINTS, x)
+            _, dd = downsample(p.y - base, PLOT_POINTS, x)
+            curves.append(
+                OverlayCurve(
+                    run_id=MAX_RUNS + 1 + k,  # after the runs in the legend
+                    slot=slot,
+                    label=p.label,
+                    x=dx,
+                    y=dy,
+                    diff=dd,
+                    step=p.step,
+                    diverged=p.diverged,
+                    focused=False,
+                    ledger_id=p.ledger_id,
+                )
+            )
         focused = curves.pop(self.focus)
         curves.append(focused)  # drawn last: on top
         key = (
             tuple((r.id, r.stepper.version) for r in self.runs),
             tuple(names),
             self.focused.id,
+            tuple((p.ledger_id, p.step, len(p.x)) for p in pinned),
         )
         return Overlay(tuple(curves), self.runs[0].id, key)
 

@@ -119,7 +119,7 @@ class EngineQueue:
                 command, arg = self._commands.popleft()
             note = ""
             if command == "load":
-                note = self._load(str(arg))
+                note = self._load(arg)  # a scenario spec, or a Session (a reopened run)
             comparison = self.comparison
             if comparison is None:  # the first scenario failed to load: the app exits
                 if note:
@@ -149,15 +149,16 @@ class EngineQueue:
             with self._lock:
                 self._pending -= 1
 
-    def _load(self, spec: str) -> str:
-        """Open a scenario (in the worker); returns the error, or '' when loaded."""
+    def _load(self, spec: object) -> str:
+        """Open a scenario (in the worker), or take a Session already built (a run reopened
+        from its checkpoint: the runs screen's enter); returns the error, or '' when loaded."""
         import_panels()
         from scenarios import ScenarioError
 
         from .session import Session
 
         try:
-            session = Session.open(spec)
+            session = spec if isinstance(spec, Session) else Session.open(str(spec))
         except ScenarioError as exc:
             return str(exc)
         old = self.comparison

@@ -37,6 +37,7 @@ class OverlayCurve:
     step: int
     diverged: bool
     focused: bool
+    ledger_id: int | None = None  # a PinnedCurve's run: drawn, never stepped
 
     @property
     def colour(self) -> int:
@@ -45,6 +46,25 @@ class OverlayCurve:
     @property
     def glyph(self) -> str:
         return RUN_GLYPHS[self.slot]
+
+
+@dataclass(frozen=True, eq=False)
+class PinnedCurve:
+    """A ledger run overlaid read-only (the runs screen's space): its batch-loss curve as the
+    ledger has it (steps: the loss of iteration k at step k)."""
+
+    ledger_id: int
+    label: str  # e.g. "#12 lr 0.2"
+    x: np.ndarray
+    y: np.ndarray
+    step: int
+    diverged: bool
+
+
+def pinned_slots(used: list[int], n: int) -> list[int]:
+    """The slots (colour, glyph) of ``n`` overlaid ledger runs: the first ones the comparison's
+    runs leave free, in order (fewer than ``n`` when they run out)."""
+    return [s for s in range(len(RUN_COLOURS)) if s not in used][:n]
 
 
 @dataclass(frozen=True, eq=False)
