@@ -85,6 +85,7 @@ class Pacing:
         self.fps = fps
         self._next: dict[str, float] = {}  # while running: when each panel is next due
         self._frame = -math.inf  # with fps: when the panels last redrew
+        self._stopped = -math.inf  # when the last run stopped (every panel repainted then)
 
     def due(self, running: bool, hidden: Collection[str] = ()) -> list[str]:
         """The panels to show the new snapshot, in panel order then by turn."""
@@ -93,9 +94,13 @@ class Pacing:
         now = self.clock()
         gap = 0.0 if self.fps is None else 1.0 / self.fps
         if not self._next:  # the run's first frame: stagger the panels' turns (not when capped:
-            # then they redraw together, in as few frames as the cap allows)
+            # then they redraw together, in as few frames as the cap allows), none before its
+            # period since the last stop repainted it (r pressed again at once: no burst)
             stagger = self.stagger if self.fps is None else 0.0
-            self._next = {pid: now + k * stagger for k, pid in enumerate(self.panels)}
+            self._next = {
+                pid: max(now, self._stopped + max(gap, self._period(pid))) + k * stagger
+                for k, pid in enumerate(self.panels)
+            }
         out = [pid for pid in self.panels if pid in hidden]
         if self.fps is not None and now < self._frame + gap:
             return out  # the cap (no slack: a cap is never exceeded): no panel frame yet
@@ -109,12 +114,17 @@ class Pacing:
         per_frame = self.per_frame if self.fps is None else len(waiting)
         for _, pid in waiting[:per_frame]:
             out.append(pid)
-            self._next[pid] = now + max(gap, self.periods.get(pid, DEFAULT_PERIOD))
+            self._next[pid] = now + max(gap, self._period(pid))
         if waiting and self.fps is not None:
             self._frame = now
         return out
 
+    def _period(self, pid: str) -> float:
+        return self.periods.get(pid, DEFAULT_PERIOD)
+
     def reset(self) -> None:
-        """The run stopped: the next run staggers the panels again."""
+        """The run stopped and every panel repaints now: the next run staggers the panels again,
+        each first due a period after this repaint at the earliest."""
         self._next = {}
-        self._frame = -math.inf
+        self._stopped = self.clock()
+        self._frame = self._stopped  # under a cap, that repaint is a frame

@@ -70,7 +70,20 @@ def test_reset_staggers_the_next_run_again(clock: Clock) -> None:
     clock.now += 10  # every panel overdue: the two whose turns came first
     assert pacing.due(running=True) == ["outputs", "gradients"]
     pacing.reset()
+    clock.now += 1  # a run started a while after the stop
     assert pacing.due(running=True) == ["weights"]
+
+
+def test_a_run_restarted_at_once_waits_for_the_stops_repaint_to_age(clock: Clock) -> None:
+    pacing = Pacing(PANELS, clock=clock)
+    assert pacing.due(running=True) == ["weights"]
+    pacing.reset()  # stopped: every panel repainted now
+    clock.now += 0.1  # r again at once
+    assert pacing.due(running=True) == []  # no panel twice within its period
+    clock.now = 100.0 + RUN_PERIOD["weights"]  # the stop was at 100.0
+    assert pacing.due(running=True) == ["weights"]
+    clock.now += STAGGER
+    assert pacing.due(running=True) == ["outputs"]  # and the turns are staggered again
 
 
 def test_a_panel_without_a_period_gets_the_default(clock: Clock) -> None:

@@ -82,8 +82,11 @@ def test_paused_is_never_capped_and_a_new_run_starts_with_a_frame() -> None:
     assert pacing.due(running=True) == list(PANELS)
     clock.now += 0.2
     assert pacing.due(running=False) == list(PANELS)  # a step's result shows at once
-    pacing.reset()  # the run stopped
-    assert pacing.due(running=True) == list(PANELS)
+    pacing.reset()  # the run stopped: every panel repainted, a frame under the cap
+    clock.now += 1.0
+    assert pacing.due(running=True) == []  # r again at once: the cap holds across the stop
+    clock.now += 1.0
+    assert pacing.due(running=True) == list(PANELS)  # a new run starts with a frame
 
 
 @pytest.mark.parametrize(("text", "fps"), [("5", 5.0), ("0.5", 0.5), (" 60 ", 60.0), ("1e1", 10.0)])
