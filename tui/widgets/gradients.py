@@ -13,7 +13,7 @@ from engine.snapshot import LayerSnap, Snapshot
 from .. import numbers
 from .colours import levels
 from .fit import mark_cuts
-from .heatmap import block_reduce, heat_row, robust_scale
+from .heatmap import block_reduce, heat_row, summary_scale
 from .lines import Lines, TextBuilder
 from .views import ViewsPanel
 
@@ -184,7 +184,7 @@ class GradientsPanel(ViewsPanel):
         cols = max(1, (width - 1) // cw)
         r = block_reduce(a, rows, cols, "maxabs")
         values = r.shape == a.shape and cw >= 5
-        scale = robust_scale(a)
+        scale = summary_scale(a, r)
         shape = "×".join(map(str, a.shape))
         note = " (blocks)" if r.shape != a.shape else ""
         scale_text = f"±{numbers.sci(scale, 0)}"

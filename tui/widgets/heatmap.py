@@ -44,6 +44,15 @@ def block_of(index: int, n: int, blocks: int) -> int:
     return int(np.searchsorted(edges, index, side="right") - 1)
 
 
+def summary_scale(a: np.ndarray, maxabs: np.ndarray) -> float:
+    """robust_scale(a) from its "maxabs" block summary when that is finite (each block keeps its
+    largest magnitude, so the largest of them is the array's): a big layer is not read again.
+    A NaN or inf in a block hides the block's other values, so then the array is read."""
+    if maxabs.size and np.isfinite(maxabs).all():
+        return float(np.max(np.abs(maxabs)))
+    return robust_scale(a)
+
+
 def robust_scale(a: np.ndarray) -> float:
     """Colour scale: the largest magnitude, so the sign and the biggest weights are exact."""
     if a.size == 0:
