@@ -3,12 +3,22 @@ starts a new run beside it; a bad field says why and nothing applies."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, Select
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from engine import SGD, Adam
 from engine.schedules import parse_schedule
-from tests.tui.app_helpers import TestApp, new_app, press, status_text, stepper_of
+from tests.tui.app_helpers import (
+    TestApp,
+    key_event,
+    new_app,
+    press,
+    settle,
+    status_text,
+    stepper_of,
+)
 from tui.screens.hyper_form import HyperForm
+from tui.widgets.choice import Choice
 
 SIZE = (80, 24)
 
@@ -20,6 +30,19 @@ def form(app: TestApp) -> HyperForm:
 
 def field(app: TestApp, name: str) -> Input:
     return form(app).query_one(f"#f-{name}", Input)
+
+
+async def close_with(pilot: Pilot[int], key: str) -> None:
+    """Press a key that closes the form, wait until it is gone, then settle.
+
+    (settle right after the key may wait for a refresh of the form being dismissed: when the
+    form closes from a binding, that refresh never comes.)
+    """
+    app = pilot.app
+    app.post_message(key_event(key))
+    while isinstance(app.screen, HyperForm):
+        await pilot.pause()
+    await settle(pilot)
 
 
 def note(app: TestApp, name: str) -> str:
@@ -35,9 +58,9 @@ async def test_h_opens_the_form_prefilled_with_the_runs_values() -> None:
         assert (values.optimizer, values.hidden, values.activation) == ("sgd", "8, 8", "relu")
         assert (values.schedule, values.init, values.seed) == ("constant", "he", "0")
         assert app.screen.focused is field(app, "lr")
-        assert form(app).query_one("#row-momentum").display
-        assert not form(app).query_one("#row-beta1").display  # adam's own fields hidden
-        await press(pilot, "escape")
+        assert form(app).query_one("#f-momentum").display
+        assert not form(app).query_one("#f-beta1").display  # adam's own fields hidden
+        await close_with(pilot, "escape")
         assert not isinstance(app.screen, HyperForm) and stepper_of(app).lr == 0.1
 
 
@@ -50,7 +73,7 @@ async def test_lr_momentum_and_schedule_apply_to_the_run_keeping_its_weights() -
         field(app, "lr").value = "0.02"
         field(app, "momentum").value = "0.5"
         field(app, "schedule").value = "cosine:steps=100"
-        await press(pilot, "enter")
+        await close_with(pilot, "enter")
         assert not isinstance(app.screen, HyperForm)
         st = stepper_of(app)
         assert (st.lr, st.opt.momentum, st.step) == (0.02, 0.5, 2)  # type: ignore[attr-defined]
@@ -67,14 +90,14 @@ async def test_switching_to_adam_keeps_the_weights() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "space", "h")
         params = stepper_of(app).net.params.copy()
-        form(app).query_one("#f-optimizer", Select).value = "adam"
+        form(app).query_one("#f-optimizer", Choice).value = "adam"
         await pilot.pause()
-        assert form(app).query_one("#row-beta1").display
-        assert not form(app).query_one("#row-momentum").display
+        assert form(app).query_one("#f-beta1").display
+        assert not form(app).query_one("#f-momentum").display
         field(app, "lr").value = "0.003"
         field(app, "beta2").value = "0.99"
         field(app, "lr").focus()
-        await press(pilot, "enter")
+        await close_with(pilot, "enter")
         st = stepper_of(app)
         assert isinstance(st.opt, Adam) and (st.lr, st.opt.beta2) == (0.003, 0.99)
         assert (st.net.params == params).all() and st.step == 1
@@ -89,7 +112,7 @@ async def test_new_hidden_sizes_start_a_new_run_and_the_old_one_stays() -> None:
         field(app, "hidden").value = "12"
         field(app, "lr").value = "0.2"
         field(app, "hidden").focus()
-        await press(pilot, "enter")
+        await close_with(pilot, "enter")
         comparison = app.engine.comparison
         assert comparison is not None and len(comparison) == 2
         new = stepper_of(app)  # the new run is focused
@@ -119,7 +142,7 @@ async def test_invalid_values_say_why_and_nothing_applies() -> None:
         field(app, "lr").value = "0.01"
         field(app, "schedule").value = "constant"
         field(app, "hidden").value = "8, 8"
-        await press(pilot, "enter")  # now it applies
+        await close_with(pilot, "enter")  # now it applies
         assert not isinstance(app.screen, HyperForm)
         assert (st.lr, st.opt.momentum) == (0.01, 0.7)
 
@@ -132,9 +155,16 @@ async def test_tab_moves_between_fields_and_escape_cancels_changes() -> None:
         assert app.screen.focused is field(app, "schedule")
         await press(pilot, "tab", "tab")
         assert app.screen.focused is form(app).query_one("#f-optimizer")
+        await press(pilot, "right")  # a choice: arrows change it, and the fields follow
+        assert form(app).query_one("#f-optimizer", Choice).value == "adam"
+        await press(pilot, "tab")
+        assert app.screen.focused is field(app, "beta1")  # momentum is hidden now
+        await press(pilot, "shift+tab", "s")  # a letter jumps to the word starting with it
+        assert form(app).query_one("#f-optimizer", Choice).value == "sgd"
         await press(pilot, "tab")
         assert app.screen.focused is field(app, "momentum")  # the hidden betas are skipped
-        await press(pilot, *"5", "escape")
+        await press(pilot, "5")
+        await close_with(pilot, "escape")
         assert not isinstance(app.screen, HyperForm)
         assert stepper_of(app).opt.momentum == 0.9  # type: ignore[attr-defined]
 
@@ -144,14 +174,25 @@ async def test_a_fork_after_switching_to_adam_is_adam_too() -> None:
     app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "space", "h")
-        form(app).query_one("#f-optimizer", Select).value = "adam"
+        form(app).query_one("#f-optimizer", Choice).value = "adam"
         await pilot.pause()
         field(app, "lr").value = "0.004"
         field(app, "beta1").value = "0.7"
         field(app, "lr").focus()
-        await press(pilot, "enter", "c")
+        await close_with(pilot, "enter")
+        await press(pilot, "c")
         comparison = app.engine.comparison
         assert comparison is not None and len(comparison) == 2
         fork = stepper_of(app)
         assert isinstance(fork.opt, Adam) and (fork.lr, fork.opt.beta1) == (0.004, 0.7)
         assert fork.step == 0 and not fork.opt.state()["m"].any()
+
+
+async def test_enter_on_a_choice_applies_the_form() -> None:
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "h")
+        field(app, "l2").value = "0.001"
+        form(app).query_one("#f-activation", Choice).focus()
+        await close_with(pilot, "enter")
+        assert stepper_of(app).opt.l2 == 0.001 and len(app.engine.comparison or ()) == 1

@@ -7,12 +7,21 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
-from .hyper_values import OPTIMIZERS, FormErrors, FormValues, Plan, current_values, plan
+from ..widgets.choice import Choice
+from .hyper_values import (
+    KEEP_WEIGHTS,
+    OPTIMIZERS,
+    FormErrors,
+    FormValues,
+    Plan,
+    current_values,
+    plan,
+)
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
@@ -39,14 +48,22 @@ HINTS = {
     "hidden": "e.g. 16, 16 (empty: none)",
 }
 SGD_ONLY, ADAM_ONLY = ("momentum",), ("beta1", "beta2")
+KEEP = len(KEEP_WEIGHTS)  # FIELDS[:KEEP] keep the weights, the rest need new ones
 
 
 class HyperForm(ModalScreen[Plan | None]):
     """Dismisses with the engine command that applies the form (see hyper_values.plan), or
-    None on escape or when nothing changed. A bad field says why beside it; nothing applies."""
+    None on escape or when nothing changed. A bad field says why beside it; nothing applies.
+
+    One grid of label, field and note cells (no container per row, choices as one-line
+    Choice widgets rather than Selects): the form opens in a fraction of the time.
+    """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("enter", "apply", "apply", show=False),  # on a choice; an Input submits itself
+    ]
 
     def __init__(self, current: FormValues, scenario: object, run: str = "", eps: float = 1e-8):
         super().__init__()
@@ -54,6 +71,7 @@ class HyperForm(ModalScreen[Plan | None]):
         self.scenario = scenario
         self.run_name = run
         self.eps = eps
+        self._hints: dict[str, str] = {}  # each field's note when it has no error
 
     def compose(self) -> ComposeResult:
         from engine.activations import HIDDEN
@@ -63,35 +81,38 @@ class HyperForm(ModalScreen[Plan | None]):
         values = self.current.as_dict()
         with VerticalScroll(id="hyper-box") as box:
             box.border_title = "hyperparameters" + (f" of {self.run_name}" if self.run_name else "")
-            box.border_subtitle = "enter apply · tab next · esc cancel"
+            box.border_subtitle = "enter apply · tab next · ← → choose · esc cancel"
             yield Static("These keep the weights (from the next iteration):", classes="hf-head")
-            for name, label, options in FIELDS:
-                if name == "hidden":
-                    yield Static(
-                        "These need new weights: a new run, this one stays to compare:",
-                        classes="hf-head",
-                    )
-                options = options or choices.get(name)
-                with Horizontal(classes="hf-row", id=f"row-{name}"):
-                    yield Label(label, classes="hf-label")
-                    widget: Widget
-                    if options:
-                        widget = Select(
-                            [(o, o) for o in options],
-                            value=values[name],
-                            allow_blank=False,
-                            compact=True,
-                            id=f"f-{name}",
-                            classes="hf-field",
-                        )
-                    else:
-                        widget = Input(
-                            values[name], compact=True, id=f"f-{name}", classes="hf-field"
-                        )
-                    yield widget
-                    yield Static(
-                        HINTS.get(name, ""), classes="hf-note", id=f"e-{name}", markup=False
-                    )
+            with Grid(classes="hf-grid"):
+                yield from self._rows(FIELDS[:KEEP], values, choices)
+            yield Static(
+                "These need new weights: a new run, this one stays to compare:", classes="hf-head"
+            )
+            with Grid(classes="hf-grid"):
+                yield from self._rows(FIELDS[KEEP:], values, choices)
+
+    def _rows(
+        self,
+        fields: tuple[tuple[str, str, tuple[str, ...] | None], ...],
+        values: dict[str, str],
+        choices: dict[str, tuple[str, ...]],
+    ) -> ComposeResult:
+        """Label, field and note cells of each field (a row's cells share its row-NAME class)."""
+        for name, label, options in fields:
+            options = options or choices.get(name)
+            row = f"row-{name}"
+            yield Label(label, classes=f"hf-label {row}")
+            field: Widget
+            if options:
+                field = Choice(options, values[name], id=f"f-{name}", classes=row)
+                hint = " ".join(options)
+            else:
+                field = Input(values[name], compact=True, id=f"f-{name}", classes=row)
+                hint = HINTS.get(name, "")
+            field.add_class("hf-field")
+            yield field
+            self._hints[name] = hint
+            yield Static(hint, classes=f"hf-note {row}", id=f"e-{name}", markup=False)
 
     def on_mount(self) -> None:
         self._show_optimizer(self.current.optimizer)
@@ -100,15 +121,12 @@ class HyperForm(ModalScreen[Plan | None]):
     def _show_optimizer(self, name: str) -> None:
         """Momentum for sgd, the betas for adam: only the optimiser's own fields show."""
         for field in SGD_ONLY:
-            self._row(field).display = name == "sgd"
+            self.query(f".row-{field}").set(display=name == "sgd")
         for field in ADAM_ONLY:
-            self._row(field).display = name == "adam"
+            self.query(f".row-{field}").set(display=name == "adam")
 
-    def _row(self, name: str) -> Widget:
-        return self.query_one(f"#row-{name}")
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "f-optimizer" and isinstance(event.value, str):
+    def on_choice_changed(self, event: Choice.Changed) -> None:
+        if event.choice.id == "f-optimizer":
             self._show_optimizer(event.value)
 
     def typed(self) -> FormValues:
@@ -116,8 +134,8 @@ class HyperForm(ModalScreen[Plan | None]):
         out = {}
         for name, _, _ in FIELDS:
             widget = self.query_one(f"#f-{name}")
-            if isinstance(widget, Select):
-                out[name] = str(widget.value)
+            if isinstance(widget, Choice):
+                out[name] = widget.value
             else:
                 assert isinstance(widget, Input)
                 out[name] = widget.value
@@ -132,8 +150,9 @@ class HyperForm(ModalScreen[Plan | None]):
     def action_apply(self) -> None:
         for name, _, _ in FIELDS:
             note = self.query_one(f"#e-{name}", Static)
-            note.remove_class("hf-error")
-            note.update(HINTS.get(name, ""))
+            if note.has_class("hf-error"):
+                note.remove_class("hf-error")
+                note.update(self._hints[name])
         try:
             result = plan(self.current, self.typed(), self.scenario, self.eps)  # type: ignore[arg-type]
         except FormErrors as e:
