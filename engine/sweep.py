@@ -368,8 +368,11 @@ def _in_processes(
     except BaseException:
         # Ctrl-C, a signal, or a failed task: the running stacks must not be waited for (the
         # pool has no public way to stop a running task before Python 3.14's terminate_workers)
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
+            proc.join(5)  # reaped here, not left as zombies
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
