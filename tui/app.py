@@ -168,7 +168,9 @@ class BackpropApp(App[int]):
             self.action_engine(*plan)
 
     def action_lr_input(self) -> None:
-        current = self.snapshot.settings.lr if self.snapshot else 0.1
+        settings = self.snapshot.settings if self.snapshot else None
+        # the base lr (what this sets); with a schedule the lr in force is base x schedule
+        current = 0.1 if settings is None else settings.base_lr or settings.lr
         self.push_screen(LrInput(current), self._typed_lr)
 
     def _typed_lr(self, value: float | None) -> None:

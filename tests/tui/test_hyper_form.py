@@ -196,3 +196,17 @@ async def test_enter_on_a_choice_applies_the_form() -> None:
         form(app).query_one("#f-activation", Choice).focus()
         await close_with(pilot, "enter")
         assert stepper_of(app).opt.l2 == 0.001 and len(app.engine.comparison or ()) == 1
+
+
+async def test_the_lr_box_starts_from_the_base_lr_under_a_schedule() -> None:
+    """= shows the lr it sets: the base, not the lr in force (base x schedule)."""
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "h")
+        field(app, "schedule").value = "warmup:steps=10"
+        await close_with(pilot, "enter")
+        await press(pilot, "space", "=")
+        box = app.screen.query_one("#lr-value", Input)
+        assert box.value == "0.05" and stepper_of(app).lr_in_force == 0.05 * 2 / 10
+        await press(pilot, "enter")
+        assert stepper_of(app).lr == 0.05  # unchanged
