@@ -207,6 +207,6 @@ async def test_the_lr_box_starts_from_the_base_lr_under_a_schedule() -> None:
         await close_with(pilot, "enter")
         await press(pilot, "space", "=")
         box = app.screen.query_one("#lr-value", Input)
-        assert box.value == "0.05" and stepper_of(app).lr_in_force == 0.05 * 2 / 10
+        assert box.value == "0.05" and stepper_of(app).lr_in_force == 0.05 * (2 / 10)
         await press(pilot, "enter")
         assert stepper_of(app).lr == 0.05  # unchanged
