@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from engine.ledger import Ledger, RunInfo
 
-SPARK_WIDTH = 16  # cells of a row's loss sparkline
+SPARK_WIDTH = 12  # cells of a row's loss sparkline: with the figures, 80 columns show status
 FULL_EVERY = 10  # polls between whole re-reads of a live run's curve (the ledger thins it)
 LIVE = ("running", "paused")
 MISSING = "-"
@@ -38,8 +38,9 @@ class RunRow:
     x: np.ndarray  # the batch-loss curve (steps, values): the overlay draws it
     y: np.ndarray
 
-    def cells(self) -> tuple[str, ...]:
-        """The row's cells after the marker column: what the table shows."""
+    def cells(self, scenario: bool = True) -> tuple[str, ...]:
+        """The row's cells after the marker column; ``scenario``: with the scenario's name
+        (left out when every run is of one scenario: the line above names it)."""
         from .cli.progress import number, share
 
         status = self.status
@@ -47,14 +48,14 @@ class RunRow:
             status += f" at {self.diverged_at:,}"
         return (
             str(self.id),
-            self.scenario,
+            *((self.scenario,) if scenario else ()),
             *self.values,
             self.spark,
             _cell(self.loss, number),
             _cell(self.best, number),
             _cell(self.test_accuracy, share),
-            f"{self.steps:,}",
             status,
+            f"{self.steps:,}",
             self.checkpoint,
         )
 
@@ -74,8 +75,14 @@ class RunsTable:
         from scenarios.overrides import label
 
         keys = tuple(label(k) for k in self.keys)
-        figures = ("loss curve", "loss", "best", "test acc", "steps", "status", "ckpt")
-        return ("id", "scenario", *keys, *figures)
+        scenario = ("scenario",) if self.mixed else ()
+        figures = ("loss curve", "loss", "best", "test acc", "status", "steps", "ckpt")
+        return ("id", *scenario, *keys, *figures)
+
+    @property
+    def mixed(self) -> bool:
+        """Runs of more than one scenario: the table has a scenario column."""
+        return len({r.scenario for r in self.rows}) > 1
 
     def row(self, run_id: int) -> RunRow | None:
         return next((r for r in self.rows if r.id == run_id), None)
@@ -89,7 +96,8 @@ class RunsTable:
             return f"no runs yet in {self.path}: train, sweep and the app keep every run here"
         live = sum(r.status in LIVE for r in self.rows)
         n = len(self.rows)
-        return f"{n} run{'s' * (n != 1)}" + (f", {live} live" if live else "")
+        of = "" if self.mixed else f" of {self.rows[0].scenario}"
+        return f"{n} run{'s' * (n != 1)}{of}" + (f", {live} live" if live else "")
 
 
 def _cell(x: float | None, fmt: Any) -> str:

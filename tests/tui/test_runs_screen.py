@@ -8,27 +8,15 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from engine.ledger import Ledger
 from scenarios import build, load_scenario
 from tests.tui.app_helpers import fixture, new_app, press, settle, stepper_of
-from tests.tui.runs_helpers import FIVE, copy_home, fill, open_runs
+from tests.tui.runs_helpers import FIVE, open_runs
 from tui.app import BackpropApp
 from tui.comparison import Comparison
 from tui.screens.runs import ConfirmDelete, RunsScreen
 from tui.session import Session
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("ledger"))
-
-
-@pytest.fixture
-def home(template: Path, _data_home: Path) -> Path:
-    copy_home(template, _data_home)
-    return _data_home
 
 
 def comparison_of(app: BackpropApp) -> Comparison:
@@ -36,28 +24,28 @@ def comparison_of(app: BackpropApp) -> Comparison:
     return app.engine.comparison
 
 
-async def test_table_lists_the_ledgers_runs(home: Path) -> None:
+async def test_table_lists_the_ledgers_runs(runs_home: Path) -> None:
     """Newest first; only the config keys that differ (lr, batch); the figures as `runs`."""
     app = new_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         screen, table = await open_runs(pilot)
         assert [r.id for r in table.rows] == [4, 3, 2, 1]
-        assert table.headers[:4] == ("id", "scenario", "lr", "batch")
+        assert table.headers[:3] == ("id", "lr", "batch")  # one scenario: named above
         assert "loss curve" in table.headers and "test acc" in table.headers
         by_id = {r.id: r for r in table.rows}
         assert by_id[1].values == ("0.05", "16")
         assert by_id[4].values == ("0.2", "64")
-        assert by_id[3].cells()[-2] == "diverged at 21"
+        assert by_id[3].cells()[-3] == "diverged at 21"
         assert all(r.checkpoint == "yes" for r in table.rows)
-        assert len(by_id[1].spark) == 16 and set(by_id[1].spark) <= set("▁▂▃▄▅▆▇█ ")
+        assert len(by_id[1].spark) == 12 and set(by_id[1].spark) <= set("▁▂▃▄▅▆▇█ ")
         with Ledger.open() as ledger:
             assert by_id[2].loss == ledger.run(2).train_loss
         assert screen.query_one("#runs-table").row_count == 4
-        assert "4 runs" in str(screen.query_one("#runs-message").render())
+        assert "4 runs of five-classes" in str(screen.query_one("#runs-message").render())
 
 
-async def test_sort_keys(home: Path) -> None:
+async def test_sort_keys(runs_home: Path) -> None:
     """s cycles the sort key (newest, loss, ...), S reverses; a missing figure stays last."""
     app = new_app()
     async with app.run_test(size=(160, 40)) as pilot:
@@ -75,7 +63,7 @@ async def test_sort_keys(home: Path) -> None:
         assert screen._order[0] == max(table.rows, key=lambda r: r.test_accuracy or 0).id
 
 
-async def test_space_overlays_a_ledger_run(home: Path) -> None:
+async def test_space_overlays_a_ledger_run(runs_home: Path) -> None:
     """Space draws a ledger-only run on the loss plot from its ledger curve (read-only);
     space again takes it off."""
     app = new_app()
@@ -103,7 +91,7 @@ async def test_space_overlays_a_ledger_run(home: Path) -> None:
         assert app.main.overlay is None
 
 
-async def test_enter_opens_a_run_bit_for_bit(home: Path) -> None:
+async def test_enter_opens_a_run_bit_for_bit(runs_home: Path) -> None:
     """Enter rebuilds run 1 from its checkpoint as the focused run of the comparison: 20 more
     iterations end where 80 in one go do."""
     app = new_app()
@@ -173,7 +161,7 @@ async def test_w_mid_iteration_is_refused() -> None:
         assert ledger.runs() == []
 
 
-async def test_delete_after_confirmation(home: Path) -> None:
+async def test_delete_after_confirmation(runs_home: Path) -> None:
     """d asks first: n keeps the run, y deletes it and its checkpoint."""
     app = new_app()
     async with app.run_test(size=(160, 40)) as pilot:
@@ -189,13 +177,13 @@ async def test_delete_after_confirmation(home: Path) -> None:
         await app.workers.wait_for_complete()
         table = await screen.next_table()
         assert [r.id for r in table.rows] == [3, 2, 1]
-        assert not (home / "checkpoints" / "4.npz").exists()
+        assert not (runs_home / "checkpoints" / "4.npz").exists()
         assert screen.query_one("#runs-table").row_count == 3
 
 
-async def test_checkpoint_missing(home: Path) -> None:
+async def test_checkpoint_missing(runs_home: Path) -> None:
     """A run whose checkpoint file was deleted says so on enter, and can still be overlaid."""
-    (home / "checkpoints" / "4.npz").unlink()
+    (runs_home / "checkpoints" / "4.npz").unlink()
     app = new_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
@@ -209,7 +197,7 @@ async def test_checkpoint_missing(home: Path) -> None:
         assert [p.ledger_id for p in comparison_of(app).pinned] == [4]
 
 
-async def test_a_live_run_grows(home: Path) -> None:
+async def test_a_live_run_grows(runs_home: Path) -> None:
     """A run another process writes: its curve, steps and sparkline follow on the next poll,
     and an overlaid live run's curve too."""
     config = {"training.lr": 0.1}

@@ -193,8 +193,9 @@ class MainScreen(Screen[None]):
 
     # ---- actions (keys.py binds them without a namespace: they run here) -------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.COMPARE_ACTIONS:
-            return self.overlay is not None
+        if action in self.COMPARE_ACTIONS:  # two runs or more (not ledger runs overlaid: v)
+            ov = self.overlay
+            return ov is not None and any(c.ledger_id is None for c in ov.curves[:-1])
         return True
 
     def action_focus_run(self, delta: int) -> None:

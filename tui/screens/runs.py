@@ -172,7 +172,7 @@ class RunsScreen(Screen[None]):
         dt.display = table.error is None and bool(table.rows)
         rows = sort_rows(table.rows, self.sort, self.reverse)
         marks = self._markers()
-        cells = {r.id: (marks.get(r.id, " "), *r.cells()) for r in rows}
+        cells = {r.id: (marks.get(r.id, " "), *r.cells(table.mixed)) for r in rows}
         order = [r.id for r in rows]
         if table.headers != self._headers or order != self._order:
             self._rebuild(dt, table.headers, order, cells)

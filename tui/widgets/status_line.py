@@ -54,11 +54,14 @@ def _num(x: float | None) -> str:
 def run_part(overlay: Overlay) -> Part:
     """Which run of a comparison the line (and every panel) shows, in its colour and glyph."""
     focused = overlay.curves[-1]  # drawn last
-    n = len(overlay.curves)
+    n = sum(c.ledger_id is None for c in overlay.curves)  # not the ledger runs overlaid (v)
+    ledger = len(overlay.curves) - n
     from ..overlay import colour_hex
 
+    runs = f" ({n} runs)" if n > 1 else ""
     return (
-        f"{focused.glyph} run {focused.run_id} ({n} runs)",
+        f"{focused.glyph} run {focused.run_id}{runs}"
+        + (f" +{ledger} from the ledger" * (ledger > 0)),
         f"bold {colour_hex(focused.colour)}",
     )
 
