@@ -235,10 +235,10 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
             recorder.record(records)
         if args.json_lines:
             for r in records:
-                steps, losses = r["curve"]
+                at, losses = r["curve"]
                 line = {
                     **_public(r),
-                    "curve": {"steps": steps.tolist(), "batch_loss": losses.tolist()},
+                    "curve": {"steps": at.tolist(), "batch_loss": losses.tolist()},
                 }
                 print(json.dumps(line), file=out, flush=True)
 
@@ -385,13 +385,11 @@ class Recorder:
     ) -> None:
         import secrets
 
-        self.ledger, self.scn, self.config, self.setup, self.epochs = (
-            ledger,
-            scn,
-            config,
-            setup,
-            epochs,
-        )
+        self.ledger = ledger
+        self.scn = scn
+        self.config = config  # the scenario's resolved config; each run changes its own keys
+        self.setup = setup
+        self.epochs = epochs
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.sweep = f"{scn.name}-{stamp}-{secrets.token_hex(2)}"
         self.count = 0
