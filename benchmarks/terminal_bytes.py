@@ -46,6 +46,13 @@ def stops(buf: bytes) -> set[bytes]:
     return {m.group(0) for m in STOP_NOTE.finditer(CSI.sub(b"", buf))}
 
 
+def last_state(buf: bytes) -> bytes | None:
+    """The run state the status line showed last in ``buf`` (RUNNING or paused)."""
+    text = CSI.sub(b"", buf)
+    i, j = text.rfind(b"RUNNING"), text.rfind(b"paused")
+    return None if i == j == -1 else (b"RUNNING" if i > j else b"paused")
+
+
 RUN_FOR = 10**9  # iterations typed after `g`: no scenario gets through them in a benchmark
 
 
@@ -81,6 +88,10 @@ def measure(
             time.sleep(min(0.02, max(0.0, t1 - now)))
         running = app.count(t0, t1) / seconds
         app.send(b"r")  # pause
+        if start == "r":  # the run may have stopped by itself just before: r restarted it
+            time.sleep(0.3)
+            if last_state(app.since(pressed)) == b"RUNNING":
+                app.send(b"r")
         t0 = time.perf_counter() + SETTLE
         t1 = t0 + seconds
         time.sleep(max(0.0, t1 - time.perf_counter()) + 0.05)
