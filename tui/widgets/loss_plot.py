@@ -13,6 +13,7 @@ from tui.overlay import Overlay
 
 from .base import SnapshotPanel
 from .lines import Lines, TextBuilder
+from .sharpness import sharpness_block, sharpness_key
 
 # 256-colour indexes below 16, so 16-colour terminals show them as they are
 RAW, SMOOTH, TEST, ACC, TRAIN_ACC = 8, 14, 11, 10, 2
@@ -75,15 +76,33 @@ class LossPlot(SnapshotPanel):
 
     def key(self, snapshot: Snapshot) -> object:
         ov = self.overlay
-        return snapshot.version if ov is None else (snapshot.version, ov.key)
+        key = snapshot.version if ov is None else (snapshot.version, ov.key)
+        sharp = sharpness_key(snapshot)
+        return key if sharp is None else (key, sharp)
 
     def build(self) -> Lines | Text:
+        plot = self._build_plot()
+        s = self.snapshot
+        w, h = max(self.size.width, 20), max(self.size.height, 5)
+        sharp = None if s is None else sharpness_block(s, w, h, self.colourless)
+        if sharp is None or not isinstance(plot, Lines):
+            return plot
+        return Lines(plot.lines + sharp.lines)  # under the plot, made that much shorter
+
+    def _plot_size(self) -> tuple[int, int]:
+        """The plot's width and height: the panel's, less the sharpness strip's rows."""
+        w, h = max(self.size.width, 20), max(self.size.height, 5)
+        s = self.snapshot
+        sharp = None if s is None else sharpness_block(s, w, h, self.colourless)
+        return w, h - (0 if sharp is None else len(sharp.lines))
+
+    def _build_plot(self) -> Lines | Text:
         s = self.snapshot
         ov = self.overlay
         if ov is not None:
             from .loss_overlay import build_overlay
 
-            w, h = max(self.size.width, 20), max(self.size.height, 5)
+            w, h = self._plot_size()
             nc = self.colourless
             okey = ("overlay", ov.key, w, h, self.log_y, self.diff, nc)
             if okey != self._cache_key or self._cache is None:
@@ -94,7 +113,7 @@ class LossPlot(SnapshotPanel):
         if s is None or len(s.curves.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
         nc = self.colourless
-        w, h = max(self.size.width, 20), max(self.size.height, 5)
+        w, h = self._plot_size()
         data = b"".join(
             np.ascontiguousarray(a).tobytes()
             for a in (
