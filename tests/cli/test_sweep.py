@@ -38,23 +38,26 @@ def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 def _train(capsys: pytest.CaptureFixture[str], spec: str, run: dict[str, Any]) -> dict[str, Any]:
     bs = "full" if run["batch_size"] is None else str(run["batch_size"])
     argv = ["train", spec, "--lr", repr(run["lr"]), "--batch-size", bs, "--seed", str(run["seed"])]
-    argv += ["--momentum", repr(run["momentum"]), "--steps", str(run["steps"]), "--json"]
+    argv += ["--momentum", repr(run["momentum"]), "--l2", repr(run["l2"])]
+    argv += ["--steps", str(run["steps"]), "--json", "--no-record"]
     main(argv)
     return _last_json(capsys)
 
 
 def test_json_runs_equal_train_runs(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["sweep", "xor", "--lr", "0.05,3e3", "--batch-size", "10,full", "--momentum", "0,0.9"]
+    argv += ["--l2", "0,0.01"]
     assert main([*argv, "--seeds", "2", "--steps", "30", "--json", "--workers", "1"]) == 0
     summary = _last_json(capsys)
     assert set(summary) == {"runs", "seconds", "model_steps_per_second"}
     runs = summary["runs"]
-    assert len(runs) == 2 * 2 * 2 * 2
+    assert len(runs) == 2 * 2 * 2 * 2 * 2
     assert all(list(r) == list(RUN_KEYS) for r in runs)
     # seed s gives every combination the same initial weights: the same initial loss
     assert len({(r["seed"], r["initial_loss"]) for r in runs}) == 2
     assert any(r["diverged"] for r in runs) and not all(r["diverged"] for r in runs)
-    picks = [runs[0], runs[5], next(r for r in runs if r["diverged"])]
+    picks = [runs[0], runs[7], next(r for r in runs if r["diverged"])]
+    assert (runs[7]["batch_size"], runs[7]["momentum"], runs[7]["l2"]) == (10, 0.9, 0.01)
     for run in picks:
         single = _train(capsys, "xor", run)
         steps = single["steps"]
@@ -66,7 +69,7 @@ def test_json_runs_equal_train_runs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_l2_and_epochs_equal_train_on_a_scenario_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--l2 as the scenario's training.l2 (what `train` reads); its epochs as whole passes."""
+    """--l2 equal to the scenario's training.l2; the scenario's epochs as whole passes."""
     text = (Path(__file__).parents[2] / "scenarios/bundled/xor.toml").read_text()
     scn = tmp_path / "xor-l2.toml"
     scn.write_text(text.replace("steps = 3000", "epochs = 2\nl2 = 0.01"))
