@@ -241,10 +241,13 @@ class BackpropApp(App[int]):
         self.engine.put("show")
 
     def action_runs_screen(self) -> None:
-        """`v`: the ledger's runs (sort, overlay, open, delete)."""
+        """`v`: the ledger's runs (sort, overlay, open, delete); one screen for the app's life,
+        so a live run overlaid goes on growing on the loss plot after it closes."""
         from .screens.runs import RunsScreen
 
-        self.push_screen(RunsScreen())
+        if not self.is_screen_installed("runs"):
+            self.install_screen(RunsScreen(), "runs")
+        self.push_screen("runs")
 
     def action_help(self) -> None:
         session = self.session

@@ -236,6 +236,21 @@ async def test_a_live_run_grows(runs_home: Path) -> None:
         await settle(pilot)
         pinned = comparison_of(app).pinned
         assert [p.ledger_id for p in pinned] == [run_id] and pinned[0].step == 51
+        # back on the main screen, the overlaid live run goes on growing (the app keeps the
+        # runs screen, which follows only that run's growth while hidden)
+        await pilot.press("escape")
+        assert app.screen is app.main
+        with Ledger.open() as ledger:
+            ledger.append(run_id, {"batch_loss": (np.array([52]), np.array([0.05]))}, steps=52)
+        await screen.next_table()
+        await settle(pilot)
+        overlay = app.main.overlay
+        assert overlay is not None
+        live = [c for c in overlay.curves if c.ledger_id == run_id]
+        assert live[0].step == 52 and live[0].x[-1] == 52
+        assert screen._live_pins()
+        await press(pilot, "v")
+        assert app.screen is screen  # the same screen, the same sort and cursor
 
 
 async def test_empty_ledger_says_so() -> None:

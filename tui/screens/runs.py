@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ..overlay import RUN_GLYPHS, PinnedCurve, pinned_slots, run_colour
-from ..runs_view import SORTS, LedgerFollower, RunRow, RunsTable, sort_rows
+from ..runs_view import LIVE, SORTS, LedgerFollower, RunRow, RunsTable, sort_rows
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
@@ -82,6 +82,7 @@ class RunsScreen(Screen[None]):
         self._order: list[int] = []
         self._headers: tuple[str, ...] = ()
         self._pins: tuple[PinnedCurve, ...] = ()  # the overlaid ledger runs (this screen sets them)
+        self._pinned_for: Comparison | None = None  # the comparison ``_pins`` belong to
         self._follower = LedgerFollower()
         self._polling = False
         self._waiters: list[tuple[int, asyncio.Future[RunsTable]]] = []
@@ -94,10 +95,34 @@ class RunsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        c = self.comparison
-        self._pins = c.pinned if c is not None else ()
+        self._sync_pins()
         self._poll()
-        self.set_interval(POLL_SECONDS, self._poll)
+        self.set_interval(POLL_SECONDS, self._tick)
+
+    def on_screen_resume(self) -> None:
+        self._sync_pins()
+        self._poll()
+
+    def _sync_pins(self) -> None:
+        """The overlaid runs are the comparison's: another scenario's comparison has none."""
+        c = self.comparison
+        if c is not self._pinned_for:
+            self._pinned_for = c
+            self._pins = c.pinned if c is not None else ()
+
+    def _tick(self) -> None:
+        """Every POLL_SECONDS: while shown; while hidden (the app keeps this screen) only to
+        follow an overlaid live run, whose curve goes on growing on the loss plot."""
+        if self.is_current or self._live_pins():
+            self._poll()
+
+    def _live_pins(self) -> bool:
+        self._sync_pins()
+        table = self.table_data
+        if table is None or not self._pins:
+            return False
+        rows = [table.row(p.ledger_id) for p in self._pins]
+        return any(r is not None and r.status in LIVE for r in rows)
 
     def on_unmount(self) -> None:
         follower = self._follower
@@ -288,6 +313,7 @@ class RunsScreen(Screen[None]):
 
     def _refresh_pinned(self, table: RunsTable) -> None:
         """An overlaid run that grew (a live `train`): its new curve to the overlay."""
+        self._sync_pins()
         c = self.comparison
         if c is None or not self._pins:
             return
