@@ -184,6 +184,16 @@ def test_plan_one_stack_per_batch_size_split_for_workers_and_memory() -> None:
     assert sorted((r for t in tasks for r in t.runs), key=repr) == sorted(runs, key=repr)
 
 
+def test_seed_sets_the_first_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "xor", "--seed", "7", "--seeds", "2", "--steps", "5", "--json"]) == 0
+    runs = _last_json(capsys)["runs"]
+    assert [r["seed"] for r in runs] == [7, 8]
+    single = _train(capsys, "xor", runs[1])
+    assert single["train_loss"] == runs[1]["train_loss"]
+    assert main(["sweep", "xor", "--seed", "-1", "--steps", "5"]) == 2
+    assert "--seed" in capsys.readouterr().err
+
+
 def test_lists_and_ranges() -> None:
     assert parse_list("--lr", "1e-3:1:4log") == [0.001, 0.01, 0.1, 1.0]
     assert parse_list("--momentum", "0:0.9:4") == [0.0, 0.3, 0.6, 0.9]

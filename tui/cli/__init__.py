@@ -56,7 +56,9 @@ def make_parser() -> argparse.ArgumentParser:
     add_serve_arguments(sub.add_parser("serve", help="serve the app to a browser (textual-serve)"))
     from .sweep import add_arguments as add_sweep_arguments
 
-    add_sweep_arguments(sub.add_parser("sweep", help="train a grid of settings x seeds at once"))
+    add_sweep_arguments(  # no abbreviations: --seed and --seeds are both real options
+        sub.add_parser("sweep", help="train a grid of settings x seeds at once", allow_abbrev=False)
+    )
     from .lr_find import add_arguments as add_lr_find_arguments
 
     add_lr_find_arguments(sub.add_parser("lr-find", help="the learning-rate range test"))

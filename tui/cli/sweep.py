@@ -51,8 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--momentum", metavar="LIST", help="SGD momenta in [0, 1)")
     p.add_argument("--l2", metavar="LIST", help="L2 weight decay factors (>= 0)")
     p.add_argument(
-        "--seeds", metavar="K", help="seeds per combination: the scenario's seed + 0..K-1"
+        "--seeds", metavar="K", help="seeds per combination: S, S+1, ..., S+K-1 (default 1)"
     )
+    p.add_argument("--seed", metavar="S", help="the first seed (default: the scenario's)")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", metavar="N", help="iterations per run")
     length.add_argument("--epochs", metavar="N", help="passes over the training set per run")
@@ -178,6 +179,8 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
         _check_each("--momentum", momenta, 0.0, 1.0)
         _check_each("--l2", l2s, 0.0, None)
         seeds_n = option_int("--seeds", args.seeds, 1) or 1
+        first_seed = option_int("--seed", args.seed, 0)
+        first_seed = t.seed if first_seed is None else first_seed
         steps = option_int("--steps", args.steps, 1)
         epochs = option_int("--epochs", args.epochs, 1)
         workers = option_int("--workers", args.workers, 1)
@@ -188,10 +191,10 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
                 raise ScenarioError(
                     CMDLINE, "--csv", f"found {args.csv!r}: {exc}", "a file path"
                 ) from None
-        first = build(scn, seed=t.seed, undo_depth=0)
+        first = build(scn, seed=first_seed, undo_depth=0)
         n_train = int(first.data.X_train.shape[0])
         batches = parse_batches(args.batch_size, n_train) or [t.batch_size]
-        seeds = [t.seed + i for i in range(seeds_n)]
+        seeds = [first_seed + i for i in range(seeds_n)]
         n_runs = len(lrs) * len(batches) * len(momenta) * len(l2s) * len(seeds)
         if n_runs > MAX_RUNS and not args.yes:
             raise ScenarioError(
@@ -299,7 +302,7 @@ def _setup(scn: Any, first: Any, seeds: Sequence[int]) -> Any:
 
     initial, rngs = {}, {}
     for s in seeds:
-        built = first if s == scn.training.seed else build(scn, seed=s, undo_depth=0)
+        built = first if s == seeds[0] else build(scn, seed=s, undo_depth=0)
         initial[s] = built.net.params.copy()
         rngs[s] = copy.deepcopy(built.stepper.batcher.rng)
     st, t = first.stepper, scn.training
