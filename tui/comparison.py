@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
+from .fair_lock import FairLock
 from .ladders import format_batch, format_lr
 from .overlay import RUN_COLOURS, Overlay, OverlayCurve, pinned_slots
 from .session import Session
@@ -122,13 +123,14 @@ class Comparison:
     """
 
     def __init__(self, session: Session, recorder: Recorder | None = None) -> None:
-        self.lock = threading.Lock()
+        self.lock = FairLock()  # a command queued during a run goes next, between chunks
         self.recorder: Recorder = recorder or NoRecorder()
         self.runs: list[Run] = []
         self.focus = 0  # index into runs
         self._next_id = 1
         self._notes: list[str] = []
         self._local = threading.local()  # the overlay taken with a snapshot, per thread
+        self._taken = 0  # snapshots taken so far
         self.lockstep = Lockstep(self)
         # ledger runs overlaid read-only (the runs screen's space), drawn after the runs
         self.pinned: tuple[PinnedCurve, ...] = ()
@@ -294,19 +296,23 @@ class Comparison:
 
     def snapshot(self, refresh_map: bool = True) -> Snapshot:
         """The focused run's snapshot; the overlay of the same moment is built with it (under
-        the lock) and kept for this thread: ``overlay_of(snapshot)`` hands it over."""
+        the lock) and kept for this thread with the snapshot's number: ``taken`` hands them
+        over."""
         snap = self.session.snapshot(refresh_map)
-        self._local.taken = (snap, self.overlay())
+        self._taken += 1
+        self._local.taken = (snap, self.overlay(), self._taken)
         return snap
 
-    def overlay_of(self, snap: Snapshot) -> Overlay | None:
-        """The overlay built with ``snap`` by ``snapshot`` on this thread (run_loop posts the
-        snapshot after releasing the lock, so the overlay cannot be built then)."""
+    def taken(self, snap: Snapshot) -> tuple[Overlay | None, int]:
+        """The overlay built with ``snap`` by ``snapshot`` on this thread, and the snapshot's
+        number (they grow in the order taken, under the lock: whoever posts ``snap`` after
+        releasing the lock can tell that another thread posted a newer one meanwhile).
+        (None, 0) for a snapshot it did not take."""
         taken = getattr(self._local, "taken", None)
         if taken is None or taken[0] is not snap:
-            return None
+            return None, 0
         self._local.taken = None
-        return taken[1]
+        return taken[1], taken[2]
 
     def overlay(self) -> Overlay | None:
         """Every run's loss curve for the loss panel, or None for a single run (drawn as

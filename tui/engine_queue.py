@@ -66,6 +66,7 @@ class EngineQueue:
         self._pending = 0  # commands queued or running (each posts a snapshot when done)
         self._lock = threading.Lock()
         self._draining = False
+        self._posted: tuple[Comparison | None, int] = (None, 0)  # the newest snapshot posted
         # without a session, the first command loads the scenario, after the first paint
         self._hold = session is None
         if session is None:
@@ -134,8 +135,7 @@ class EngineQueue:
                     except ValueError as exc:  # CompareError too: a 9th run, the last dropped
                         note = str(exc)
                 snap = comparison.snapshot()
-                overlay = comparison.overlay_of(snap)
-            self.app.post_message(SnapshotReady(snap, overlay))
+            self._post(comparison, snap)
             if note:
                 self.app.post_message(EngineNote(note))
             if not self._commands and not self.running:  # keys done: a big net's figures now
@@ -143,9 +143,8 @@ class EngineQueue:
                     late = comparison.session.evaluate_late()
                     if late:
                         snap = comparison.snapshot()
-                        overlay = comparison.overlay_of(snap)
                 if late:
-                    self.app.post_message(SnapshotReady(snap, overlay))
+                    self._post(comparison, snap)
             with self._lock:
                 self._pending -= 1
 
@@ -235,15 +234,27 @@ class EngineQueue:
     def _post_snapshot(self, snap: Snapshot) -> None:
         # called by run_loop right after it took ``snap`` under the lock, from this thread
         comparison = self.comparison
-        overlay = None
-        notes: list[str] = []
-        if comparison is not None:
-            overlay = comparison.overlay_of(snap)
-            with comparison.lock:
-                notes = comparison.take_notes()
-        self.app.post_message(SnapshotReady(snap, overlay))
+        if comparison is None:
+            return
+        self._post(comparison, snap)
+        with comparison.lock:
+            notes = comparison.take_notes()
         for note in notes:
             self.app.post_message(EngineNote(note))
+
+    def _post(self, comparison: Comparison, snap: Snapshot) -> None:
+        """Post ``snap`` (taken on this thread) with its overlay, unless a newer one was posted.
+
+        Snapshots are posted after the lock is released, so the run loop's last one can come
+        after the snapshot of the command that ran next; SnapshotReady replaces an older one
+        still queued, so that late one would hide the command's result until the next.
+        """
+        overlay, number = comparison.taken(snap)
+        with self._lock:
+            if comparison is self._posted[0] and number < self._posted[1]:
+                return  # a newer snapshot of the same runs is out already
+            self._posted = (comparison, number)
+            self.app.post_message(SnapshotReady(snap, overlay))
 
     def worker_changed(self, worker: Worker[Any], state: WorkerState) -> None:
         """The app's Worker.StateChanged: a run that ended by itself diverged or reached its

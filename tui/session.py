@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from contextlib import AbstractContextManager
 from os import PathLike
 from typing import cast
 
@@ -27,7 +28,8 @@ class Session:
         self.built = built
         self.stepper: Stepper = built.stepper
         self.name = scenario.name
-        self.lock = threading.Lock()
+        # a Comparison gives all its runs its own (fair) lock
+        self.lock: AbstractContextManager[bool] = threading.Lock()
         names = built.data.class_names
         self.class_names: tuple[str, ...] | None = tuple(names) if names else None
         net = self.stepper.net

@@ -240,14 +240,15 @@ def test_overlay_none_for_one_run_then_every_run_focused_last() -> None:
     assert ov2 is not None and ov2.key != before
 
 
-def test_snapshot_hands_its_overlay_over_once() -> None:
+def test_snapshot_hands_its_overlay_and_number_over_once() -> None:
     c = Comparison(open_session())
     c.fork()
     snap = c.snapshot()
-    ov = c.overlay_of(snap)
-    assert ov is not None and ov.curves[-1].run_id == 2
-    assert c.overlay_of(snap) is None  # taken
-    assert c.overlay_of(c.session.snapshot()) is None  # not one it took
+    ov, number = c.taken(snap)
+    assert ov is not None and ov.curves[-1].run_id == 2 and number == 1
+    assert c.taken(snap) == (None, 0)  # taken
+    assert c.taken(c.session.snapshot()) == (None, 0)  # not one it took
+    assert c.taken(c.snapshot())[1] == 2  # numbered in the order taken
 
 
 def test_added_scenario_run_has_its_own_weights() -> None:
