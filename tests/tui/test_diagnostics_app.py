@@ -148,3 +148,50 @@ async def test_lesson_4_turns_the_sharpness_on_and_escape_changes_nothing() -> N
         assert c.session.name == "edge-of-stability" and len(c) == 3
         assert [r.stepper.lr for r in c.runs] == [0.2, 0.35, 0.6]
         assert PROBES.sharpness_every == 50
+
+
+async def test_v_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> None:
+    from engine.confusion import network_confusion
+    from tui.widgets.outputs import OutputsPanel
+
+    app = new_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "2", "v")
+        panel = app.main.query_one(OutputsPanel)
+        assert panel.view == "activations" and "hidden activations" in panel.border_title
+        assert "L1 relu 8 units" in str(panel.render())
+        assert not PROBES.confusion
+        await press(pilot, "v")
+        await settle(pilot)
+        assert panel.view == "confusion" and PROBES.confusion
+        probes = snapshot_of(app).probes
+        assert probes is not None and probes.confusion is not None
+        st = stepper_of(app)
+        want = network_confusion(st.net, st.X_test, st.y_test, 5)
+        assert np.array_equal(probes.confusion.matrix, want) and probes.confusion.step == 2
+        assert "at step 2" in str(panel.render())
+        await press(pilot, "v")
+        assert panel.view == "" and not PROBES.confusion and panel.border_title == "Outputs"
+
+
+async def test_histograms_view_and_the_sharpness_key() -> None:
+    from tui.widgets.gradients import GradientsPanel
+    from tui.widgets.loss_plot import LossPlot
+
+    app = new_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "S", "space", "space", "space", "3", "v")
+        assert PROBES.sharpness_every == 25
+        probes = snapshot_of(app).probes
+        assert probes is not None and probes.histograms is not None
+        assert list(probes.histograms.steps) == [0, 1, 2, 3]  # a frame per snapshot
+        assert list(probes.sharpness_steps) == [0]  # the first measurement, then every 25
+        grads = app.main.query_one(GradientsPanel)
+        text = str(grads.render())
+        assert "‖ΔW‖/‖W‖" in text and "lr/(1-b) 0.5" in text
+        assert "sharpness" in str(app.main.query_one(LossPlot).render())
+        await press(pilot, "S")
+        assert PROBES.sharpness_every is None
+        assert "sharpness" not in str(app.main.query_one(LossPlot).render())

@@ -78,12 +78,13 @@ def draw_histograms(tb: TextBuilder, s: Snapshot, width: int, height: int, nc: b
         tb.line("histograms: recorded as the run trains (one frame per step, thinned)", "dim")
         return
     eff = s.settings.effective_lr
-    step_text = f"; effective step lr/(1-b) {numbers.fmt(eff, 3)}" if eff is not None else ""
+    span = f"|W| and |∂L/∂W| over steps {h.steps[0]:,}-{h.steps[-1]:,}"
+    heads = [span]
+    if eff is not None:  # the step a steady gradient takes: lr with momentum b amplified
+        e = numbers.fmt(eff, 3)
+        heads = [f"{span}; effective step lr/(1-b) {e}", f"{span}; lr/(1-b) {e}", *heads]
     tb.line(
-        numbers.ellipsize(
-            f"|W| and |∂L/∂W| over steps {h.steps[0]:,}-{h.steps[-1]:,}{step_text}", width
-        ),
-        "bold",
+        next((x for x in heads if len(x) <= width), numbers.ellipsize(heads[-1], width)), "bold"
     )
     n_layers = h.weights.shape[1]
     per_layer = max(2, (height - 1) // n_layers)  # a head line and at least one picture row

@@ -1,0 +1,59 @@
+"""Snapshot tests of issue 12's views: activations, confusion, histograms, sharpness, lessons."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.app_helpers import new_app, press, settle
+from tui.probe_settings import PROBES
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+STEPS = ("space",) * 6
+
+
+@pytest.fixture(autouse=True)
+def _probes_off() -> None:
+    PROBES.reset()
+
+
+def keys_then_settle(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, *keys)
+        await settle(pilot)
+
+    return run_before
+
+
+@SIZES
+def test_activations_view(snap_compare, size: tuple[int, int]) -> None:
+    """Outputs, v: the third sample's hidden activations, each layer's dead ReLUs."""
+    keys = (*STEPS, "2", "v", "down", "down")
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
+
+
+@SIZES
+def test_confusion_view(snap_compare, size: tuple[int, int]) -> None:
+    """Outputs, v v: the confusion matrix on the fixture's test set, per-class accuracy."""
+    keys = (*STEPS, "2", "v", "v")
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
+
+
+@SIZES
+def test_histograms_view(snap_compare, size: tuple[int, int]) -> None:
+    """Gradients, v: |W| and |dL/dW| over six steps, each layer's update/weight ratio."""
+    keys = (*STEPS, "3", "v")
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
+
+
+def test_sharpness_strip(snap_compare) -> None:
+    """S then 60 steps: the sharpness measured every 25 steps under the loss plot."""
+    keys = ("S", "g", "6", "0", "enter", "4")
+    assert snap_compare(new_app(), terminal_size=(160, 48), run_before=keys_then_settle(*keys))
+
+
+@SIZES
+def test_lessons_screen(snap_compare, size: tuple[int, int]) -> None:
+    """t, down x3: lesson 4 (edge of stability) with its claim and the figures measured here."""
+    keys = ("t", "down", "down", "down")
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
