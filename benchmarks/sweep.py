@@ -100,16 +100,29 @@ def per_model_step(
     return one, many
 
 
-def workers(steps: int, repeats: int) -> tuple[float, float]:
-    """Wall seconds of one sweep (xor, 2 batch sizes x 32 models) with 1 and with 2 workers."""
+def workers(steps: int, repeats: int) -> tuple[float, float, float, float]:
+    """Wall seconds of one sweep (xor, 2 batch sizes x 32 models) with 1 and with 2 workers, and
+    the CPU seconds each spent over all its processes (a busy machine stretches the wall time of
+    two workers; their CPU time says whether the work itself was split without overhead)."""
+    import resource
+
     scn = load_scenario("xor")
     seeds = list(range(4))
     setup = _setup(scn, build(scn, undo_depth=0), seeds)
     runs = grid([0.01 * (i + 1) for i in range(8)], [5, 10], [0.9], [0.0], seeds)
     tasks: list[SweepTask] = plan(runs, lambda bs: steps, 2)
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped workers
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0 = cpu()
     one = best_of(repeats, lambda: run_sweep(setup, tasks, 1))
+    c1 = cpu()
     two = best_of(repeats, lambda: run_sweep(setup, tasks, 2))
-    return one, two
+    c2 = cpu()
+    return one, two, (c1 - c0) / repeats, (c2 - c1) / repeats
 
 
 def main() -> None:
@@ -139,10 +152,11 @@ def main() -> None:
             f"{arch} {hidden} b{batch}: one model {one:.1f} us/step; per model " + ", ".join(parts)
         )
     n = max(500, int(4000 * scale))
-    one, two = workers(n, repeats)
+    one, two, cpu_one, cpu_two = workers(n, repeats)
     print(
         f"workers: xor 2 stacks x 32 models x {n} steps: 1 worker {one:.2f} s, 2 workers "
-        f"{two:.2f} s: {one / two:.2f}x (target >= 1.7x; includes starting the processes)"
+        f"{two:.2f} s: {one / two:.2f}x (target >= 1.7x; includes starting the processes); "
+        f"CPU over all processes {cpu_one:.2f} s and {cpu_two:.2f} s a sweep"
     )
 
 
