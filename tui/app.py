@@ -21,6 +21,7 @@ from .keys import KEYS, key_label
 from .ladders import speed_faster, speed_slower
 from .messages import EngineNote, SnapshotReady
 from .pacing import Pacing
+from .probe_settings import PROBES
 from .screens.help import HelpScreen
 from .screens.lr_input import LrInput
 from .screens.main import PANEL_IDS, MainScreen
@@ -71,6 +72,7 @@ class BackpropApp(App[int]):
         limit_blas_threads()  # the UI thread keeps a core: BLAS threads fought it on 2 cores
         self.engine = EngineQueue(self, session, spec or DEFAULT_SCENARIO, self._run_changed)
         self.pacing = Pacing(PANEL_IDS, enabled=pace_panels, fps=fps)
+        PROBES.reset()  # one process may run several apps (tests): none inherits diagnostics
         self._greeted: Comparison | None = None  # the scenario whose intro_note was shown
 
     def get_default_screen(self) -> Screen[None]:
