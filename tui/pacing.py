@@ -85,7 +85,8 @@ class Pacing:
         self.fps = fps
         self._next: dict[str, float] = {}  # while running: when each panel is next due
         self._frame = -math.inf  # with fps: when the panels last redrew
-        self._stopped = -math.inf  # when the last run stopped (every panel repainted then)
+        self._shown: dict[str, float] = {}  # when each panel last redrew, paced
+        self._late: list[str] = []  # panels a stop held back (stop, late)
 
     def due(self, running: bool, hidden: Collection[str] = ()) -> list[str]:
         """The panels to show the new snapshot, in panel order then by turn."""
@@ -98,9 +99,11 @@ class Pacing:
             # period since the last stop repainted it (r pressed again at once: no burst)
             stagger = self.stagger if self.fps is None else 0.0
             self._next = {
-                pid: max(now, self._stopped + max(gap, self._period(pid))) + k * stagger
+                pid: max(now, self._shown.get(pid, -math.inf) + max(gap, self._period(pid)))
+                + k * stagger
                 for k, pid in enumerate(self.panels)
             }
+            self._late = []  # the run paces them now
         out = [pid for pid in self.panels if pid in hidden]
         if self.fps is not None and now < self._frame + gap:
             return out  # the cap (no slack: a cap is never exceeded): no panel frame yet
@@ -115,6 +118,7 @@ class Pacing:
         for _, pid in waiting[:per_frame]:
             out.append(pid)
             self._next[pid] = now + max(gap, self._period(pid))
+            self._shown[pid] = now
         if waiting and self.fps is not None:
             self._frame = now
         return out
@@ -126,5 +130,49 @@ class Pacing:
         """The run stopped and every panel repaints now: the next run staggers the panels again,
         each first due a period after this repaint at the earliest."""
         self._next = {}
-        self._stopped = self.clock()
-        self._frame = self._stopped  # under a cap, that repaint is a frame
+        self._late = []
+        now = self.clock()
+        self._shown = dict.fromkeys(self.panels, now)
+        self._frame = now  # under a cap, that repaint is a frame
+
+    def stop(self, hidden: Collection[str] = ()) -> tuple[list[str], float]:
+        """A run stopped: the panels to show its last snapshot now, and the seconds until the
+        others may (``late()`` names them then; 0.0: none wait).
+
+        Pacing off: every panel now. On: hidden panels and those that have not redrawn for
+        their period now, the others when it has passed, so that a run stopped and restarted
+        over and over (r at every stop) redraws no panel more often than a steady run. The next
+        run staggers the panels again, each first due a period after its last redraw.
+        """
+        self._next = {}
+        if not self.enabled:
+            self._late = []
+            return list(self.panels), 0.0
+        now = self.clock()
+        gap = 0.0 if self.fps is None else 1.0 / self.fps
+        ready = {
+            pid: self._shown.get(pid, -math.inf) + max(gap, self._period(pid))
+            for pid in self.panels
+        }
+        if self.fps is not None:  # capped: they redraw together, in a frame the cap allows
+            frame = max(self._frame + gap, *ready.values())
+            ready = dict.fromkeys(self.panels, frame)
+        out = [pid for pid in self.panels if pid in hidden or ready[pid] <= now + self.slack]
+        self._late = [pid for pid in self.panels if pid not in out]
+        for pid in out:
+            if pid not in hidden:
+                self._shown[pid] = now
+        if self.fps is not None and len(out) > len(hidden):
+            self._frame = now
+        wait = max((ready[pid] - now for pid in self._late), default=0.0)
+        return out, max(0.0, wait)
+
+    def late(self) -> list[str]:
+        """The panels the last stop held back, to show its snapshot now (once)."""
+        out, self._late = self._late, []
+        now = self.clock()
+        for pid in out:
+            self._shown[pid] = now
+        if out and self.fps is not None:
+            self._frame = now
+        return out

@@ -100,3 +100,58 @@ def test_parse_fps_refuses_the_rest_in_one_line(text: str) -> None:
         parse_fps(text)
     msg = str(err.value)
     assert "\n" not in msg and repr(text) in msg and f"{MAX_FPS:g}" in msg
+
+
+def test_a_stop_shows_at_once_the_panels_that_waited_their_period() -> None:
+    clock = Clock()
+    pacing = Pacing(PANELS, clock=clock)
+    shown = frames(pacing, clock, 1.0)  # a run of a second: every panel has redrawn
+    last = {p: max(i for i, f in enumerate(shown) if p in f) for p in PANELS}
+    now, wait = pacing.stop()
+    # a panel redrawn less than its period (less the slack) ago waits; the others show now
+    for p in PANELS:
+        age = (len(shown) - last[p]) * 0.11
+        assert (p in now) == (age >= RUN_PERIOD[p] - FRAME_SLACK - 1e-9), (p, age)
+    late = [p for p in PANELS if p not in now]
+    assert late and 0 < wait <= max(RUN_PERIOD.values())
+    clock.now += wait
+    assert pacing.late() == late  # the timer: the rest show the stop's snapshot
+    assert pacing.late() == []  # once
+
+
+def test_r_at_every_stop_redraws_no_panel_more_often_than_its_period() -> None:
+    clock = Clock()
+    pacing = Pacing(PANELS, clock=clock)
+    redraws: dict[str, list[float]] = {p: [] for p in PANELS}
+    late_at: float | None = None
+    t_end = clock.now + 10.0
+    while clock.now < t_end:  # runs of 0.15 s, r again at once: 6 stops a second
+        for _ in range(2):
+            for p in pacing.due(running=True):
+                redraws[p].append(clock.now)
+            clock.now += 0.075
+        now, wait = pacing.stop()
+        for p in now:
+            redraws[p].append(clock.now)
+        late_at = clock.now + wait if wait else None
+        if late_at is not None and late_at <= clock.now:
+            for p in pacing.late():
+                redraws[p].append(clock.now)
+    for p, times in redraws.items():
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= RUN_PERIOD[p] - FRAME_SLACK - 1e-9, p
+        assert len(times) >= 10.0 / RUN_PERIOD[p] * 0.5  # and they do keep up
+
+
+def test_without_pacing_a_stop_shows_every_panel_now() -> None:
+    pacing = Pacing(PANELS, clock=Clock(), enabled=False)
+    assert pacing.stop() == (list(PANELS), 0.0)
+
+
+def test_hidden_panels_show_at_a_stop_whatever_their_turn() -> None:
+    clock = Clock()
+    pacing = Pacing(PANELS, clock=clock)
+    pacing.reset()  # all just repainted
+    clock.now += 0.1
+    now, wait = pacing.stop(hidden=("map",))
+    assert now == ["map"] and wait > 0

@@ -140,11 +140,24 @@ class MainScreen(Screen[None]):
         self._update_tabs()
 
     def show_all(self) -> None:
-        """A run stopped: every panel shows the newest snapshot now."""
-        self.pacing.reset()
+        """A run stopped: every panel shows the newest snapshot, at once unless it redrew less
+        than its pacing period ago; those follow on a timer (Pacing.stop: r pressed at every
+        stop sends no more than a steady run)."""
         if self.snapshot is None or not self.has_panels:
+            self.pacing.reset()
             return
-        for pid in PANEL_IDS:
+        hidden = [pid for pid in PANEL_IDS if not self.panel(pid).display]
+        now, wait = self.pacing.stop(hidden)
+        for pid in now:
+            self.panel(pid).show(self.snapshot)
+        if wait > 0:
+            self.set_timer(wait, self._show_late)
+
+    def _show_late(self) -> None:
+        """The panels a stop held back show the newest snapshot (a new run paces them)."""
+        if self.engine.running or self.snapshot is None or not self.has_panels:
+            return
+        for pid in self.pacing.late():
             self.panel(pid).show(self.snapshot)
 
     def on_cursor_moved(self, message: CursorMoved) -> None:
