@@ -250,12 +250,13 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key(
-        "v",
+        "i",
         "",
         "",
         "",
-        "panel view: Outputs shows the hidden activations or the confusion matrix, Gradients"
-        " the histograms of |W| and |dL/dW| over time with the update/weight ratio",
+        "inside views of the focused panel: Outputs shows the hidden activations or the"
+        " confusion matrix, Gradients the histograms of |W| and |dL/dW| over time with the"
+        " update/weight ratio",
         show=False,
     ),
     Key("l", "log_y", "log-y", "Toggle log-y", "loss plot: toggle a logarithmic y axis"),

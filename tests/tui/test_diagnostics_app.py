@@ -150,19 +150,19 @@ async def test_lesson_4_turns_the_sharpness_on_and_escape_changes_nothing() -> N
         assert PROBES.sharpness_every == 50
 
 
-async def test_v_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> None:
+async def test_i_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> None:
     from engine.confusion import network_confusion
     from tui.widgets.outputs import OutputsPanel
 
     app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "space", "space", "2", "v")
+        await press(pilot, "space", "space", "2", "i")
         panel = app.main.query_one(OutputsPanel)
         assert panel.view == "activations" and "hidden activations" in panel.border_title
         assert "L1 relu 8 units" in str(panel.render())
         assert not PROBES.confusion
-        await press(pilot, "v")
+        await press(pilot, "i")
         await settle(pilot)
         assert panel.view == "confusion" and PROBES.confusion
         probes = snapshot_of(app).probes
@@ -171,7 +171,7 @@ async def test_v_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> 
         want = network_confusion(st.net, st.X_test, st.y_test, 5)
         assert np.array_equal(probes.confusion.matrix, want) and probes.confusion.step == 2
         assert "at step 2" in str(panel.render())
-        await press(pilot, "v")
+        await press(pilot, "i")
         assert panel.view == "" and not PROBES.confusion and panel.border_title == "Outputs"
 
 
@@ -182,7 +182,7 @@ async def test_histograms_view_and_the_sharpness_key() -> None:
     app = new_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await press(pilot, "S", "space", "space", "space", "3", "v")
+        await press(pilot, "S", "space", "space", "space", "3", "i")
         assert PROBES.sharpness_every == 25
         probes = snapshot_of(app).probes
         assert probes is not None and probes.histograms is not None

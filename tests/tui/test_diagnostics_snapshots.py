@@ -27,22 +27,22 @@ def keys_then_settle(*keys: str):
 
 @SIZES
 def test_activations_view(snap_compare, size: tuple[int, int]) -> None:
-    """Outputs, v: the third sample's hidden activations, each layer's dead ReLUs."""
-    keys = (*STEPS, "2", "v", "down", "down")
+    """Outputs, i: the third sample's hidden activations, each layer's dead ReLUs."""
+    keys = (*STEPS, "2", "i", "down", "down")
     assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 
 @SIZES
 def test_confusion_view(snap_compare, size: tuple[int, int]) -> None:
-    """Outputs, v v: the confusion matrix on the fixture's test set, per-class accuracy."""
-    keys = (*STEPS, "2", "v", "v")
+    """Outputs, i i: the confusion matrix on the fixture's test set, per-class accuracy."""
+    keys = (*STEPS, "2", "i", "i")
     assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 
 @SIZES
 def test_histograms_view(snap_compare, size: tuple[int, int]) -> None:
-    """Gradients, v: |W| and |dL/dW| over six steps, each layer's update/weight ratio."""
-    keys = (*STEPS, "3", "v")
+    """Gradients, i: |W| and |dL/dW| over six steps, each layer's update/weight ratio."""
+    keys = (*STEPS, "3", "i")
     assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 

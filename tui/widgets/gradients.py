@@ -80,7 +80,7 @@ def sparkline(hist: np.ndarray, width: int, lo: float, hi: float) -> str:
 
 
 class GradientsPanel(ViewsPanel):
-    """Shows the gradient of the layer being computed, else of the weights cursor's layer; v:
+    """Shows the gradient of the layer being computed, else of the weights cursor's layer; i:
     the histograms of |W| and |dL/dW| over time, with each layer's update/weight ratio."""
 
     VIEWS = ("histograms",)
@@ -103,7 +103,7 @@ class GradientsPanel(ViewsPanel):
         s = self.snapshot
         if s is None or not s.layers:
             return Text("no network yet", style="dim")
-        view = self.build_view()  # v: another view of the snapshot
+        view = self.build_view()  # i: another view of the snapshot
         if view is not None:
             return view
         nc = self.colourless

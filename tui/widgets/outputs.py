@@ -38,7 +38,7 @@ def bar(frac: float, width: int) -> str:
 
 
 class OutputsPanel(ViewsPanel, can_focus=True):
-    """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump; v the
+    """Keys when focused: up/down or j/k pick the sample of the batch; home/end jump; i the
     view (the sample's hidden activations, the confusion matrix)."""
 
     VIEWS = ("activations", "confusion")
@@ -84,7 +84,7 @@ class OutputsPanel(ViewsPanel, can_focus=True):
         s = self.snapshot
         if s is None:
             return Text("no batch yet", style="dim")
-        view = self.build_view()  # v: another view of the snapshot
+        view = self.build_view()  # i: another view of the snapshot
         if view is not None:
             return view
         tb = TextBuilder()

@@ -1,4 +1,4 @@
-"""A panel with extra views cycled by `v`: hidden activations, confusion matrix, histograms."""
+"""A panel with extra views cycled by `i`: hidden activations, confusion matrix, histograms."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ VIEW_TITLES = {
 
 
 class ViewsPanel(SnapshotPanel):
-    """``VIEWS`` are the panel's extra views; "" is its own. `v` goes to the next one.
+    """``VIEWS`` are the panel's extra views; "" is its own. `i` goes to the next one.
 
     Every number drawn comes with the snapshot: the activations are the batch's (LayerSnap.a),
     the confusion matrix and the histograms the engine's probes (Snapshot.probes), which the
@@ -36,7 +36,7 @@ class ViewsPanel(SnapshotPanel):
     """
 
     VIEWS: ClassVar[tuple[str, ...]] = ()
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "view", "view", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("i", "view", "view", show=False)]
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
