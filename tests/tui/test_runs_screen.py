@@ -108,8 +108,7 @@ async def test_enter_opens_a_run_bit_for_bit(runs_home: Path) -> None:
         assert len(c) == 2 and c.focus == 1
         assert stepper_of(app).step == 60
         assert "run #1 opened from its checkpoint at step 60" in app.main.status.note
-        for _ in range(20):
-            await press(pilot, "space")
+        await press(pilot, "g", "2", "0", "enter")  # 20 iterations, every run in lockstep
         st = stepper_of(app)
         assert st.step == 80
     alone = build(load_scenario(FIVE)).stepper
@@ -127,8 +126,7 @@ async def test_w_saves_and_the_checkpoint_reopens_bit_for_bit() -> None:
     app = new_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        for _ in range(25):
-            await press(pilot, "space")
+        await press(pilot, "g", "2", "5", "enter")
         await press(pilot, "w")
         assert "saved at step 25" in app.main.status.note
         assert "backprop-tui --open 1" in app.main.status.note
@@ -143,8 +141,7 @@ async def test_w_saves_and_the_checkpoint_reopens_bit_for_bit() -> None:
     async with reopened.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert stepper_of(reopened).step == 25
-        for _ in range(15):
-            await press(pilot, "space")
+        await press(pilot, "g", "1", "5", "enter")
         st = stepper_of(reopened)
     alone = Session.open(fixture("five-classes")).stepper
     alone.run(40)

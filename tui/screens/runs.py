@@ -162,8 +162,10 @@ class RunsScreen(Screen[None]):
             if not future.done() and table.version > version:
                 future.set_result(table)
         self._waiters = [(v, f) for v, f in self._waiters if not f.done()]
-        if self._waiters:
-            self._poll()  # a waiter wants a read begun after its call: the next one at once
+        if self._waiters or table.pending:
+            # a waiter wants a read begun after its call, or curves are still to be read (a
+            # big ledger): the next read at once
+            self._poll()
 
     # ---- drawing ------------------------------------------------------------------------------
     @property

@@ -27,24 +27,19 @@ def sparkline(values: np.ndarray, width: int, log: bool = True) -> str:
     if n == 0:
         return ""
     cells = min(width, n)
-    edges = np.linspace(0, n, cells + 1).astype(np.int64)
-    means = np.full(cells, np.nan)
-    for i in range(cells):
-        chunk = y[edges[i] : edges[i + 1]]
-        chunk = chunk[np.isfinite(chunk)]
-        if len(chunk):
-            means[i] = chunk.mean()
-    ok = np.isfinite(means)
+    starts = np.linspace(0, n, cells + 1).astype(np.int64)[:-1]  # strictly increasing: n >= cells
+    finite = np.isfinite(y)
+    sums = np.add.reduceat(np.where(finite, y, 0.0), starts)
+    counts = np.add.reduceat(finite.astype(np.int64), starts)
+    ok = counts > 0
     if not ok.any():
         return GAP * cells
+    means = np.where(ok, sums / np.maximum(counts, 1), np.nan)
     lo, hi = float(means[ok].min()), float(means[ok].max())
     span = hi - lo
-    out = []
-    for m in means:
-        if not np.isfinite(m):
-            out.append(GAP)
-        elif span <= 0:
-            out.append(BLOCKS[len(BLOCKS) // 2])
-        else:
-            out.append(BLOCKS[min(len(BLOCKS) - 1, int((m - lo) / span * len(BLOCKS)))])
-    return "".join(out)
+    if span > 0:
+        scaled = np.where(ok, (means - lo) / span * len(BLOCKS), 0.0)  # NaN would not cast
+        level = np.minimum(scaled.astype(np.int64), len(BLOCKS) - 1)
+    else:
+        level = np.full(cells, len(BLOCKS) // 2)
+    return "".join(BLOCKS[k] if good else GAP for k, good in zip(level.tolist(), ok, strict=True))
