@@ -24,10 +24,10 @@ TRAINS = (
 )
 
 
-def train(home: Path, *args: str, steps: int = 60) -> None:
-    """One `backprop-tui train` of the five-classes fixture, recorded in ``home``'s ledger."""
+def train(home: Path, *args: str, steps: int = 60, scenario: str = FIVE) -> None:
+    """One `backprop-tui train` (of the five-classes fixture), recorded in ``home``'s ledger."""
     env = {**os.environ, "BACKPROP_TUI_HOME": str(home)}
-    cmd = [sys.executable, "-m", "tui.cli", "train", FIVE, "--steps", str(steps), *args]
+    cmd = [sys.executable, "-m", "tui.cli", "train", scenario, "--steps", str(steps), *args]
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
 
 

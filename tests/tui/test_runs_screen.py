@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import numpy as np
+from textual.widgets import DataTable
 
 from engine.ledger import Ledger
 from scenarios import build, load_scenario
 from tests.tui.app_helpers import fixture, new_app, press, settle, stepper_of
-from tests.tui.runs_helpers import FIVE, open_runs
+from tests.tui.runs_helpers import FIVE, open_runs, train
 from tui.app import BackpropApp
 from tui.comparison import Comparison
 from tui.screens.runs import ConfirmDelete, RunsScreen
@@ -274,3 +276,35 @@ async def test_unusable_ledger_says_so_and_the_app_goes_on(_data_home: Path) -> 
         await press(pilot, "space")
         assert stepper_of(app).step == 1
     assert bad.read_bytes() == b"not a database at all" * 100  # never overwritten
+
+
+async def test_enter_on_another_scenarios_run_replaces_the_runs() -> None:
+    """A run of another scenario cannot train in lockstep beside these: it replaces them (they
+    stay in the ledger), from its checkpoint."""
+    train(Path(os.environ["BACKPROP_TUI_HOME"]), steps=30, scenario=str(fixture("xor")))
+    app = new_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        old = comparison_of(app)
+        _, table = await open_runs(pilot)
+        assert [r.scenario for r in table.rows] == ["xor"]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        c = comparison_of(app)
+        assert c is not old and c.name == "xor" and len(c) == 1
+        assert stepper_of(app).step == 30
+
+
+async def test_header_click_sorts(runs_home: Path) -> None:
+    app = new_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen, _ = await open_runs(pilot)
+        dt = screen.query_one("#runs-table", DataTable)
+        loss_column = 1 + screen._headers.index("loss")  # after the marker column
+        x = sum(c.get_render_width(dt) for c in dt.ordered_columns[:loss_column]) + 1
+        await pilot.click(dt, offset=(x, 0))
+        assert screen.sort == "loss" and not screen.reverse
+        await pilot.click(dt, offset=(x, 0))
+        assert screen.sort == "loss" and screen.reverse
