@@ -60,10 +60,7 @@ class HyperForm(ModalScreen[Plan | None]):
     """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("enter", "apply", "apply", show=False),  # on a choice; an Input submits itself
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, current: FormValues, scenario: object, run: str = "", eps: float = 1e-8):
         super().__init__()
@@ -140,6 +137,11 @@ class HyperForm(ModalScreen[Plan | None]):
                 assert isinstance(widget, Input)
                 out[name] = widget.value
         return FormValues(**out)
+
+    def on_choice_submitted(self, event: Choice.Submitted) -> None:
+        event.stop()
+        if self.is_active:  # (as for an Input's enter, below)
+            self.action_apply()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

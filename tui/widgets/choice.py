@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 
 class Choice(Widget, can_focus=True):
-    """Shows ``◀ value ▶``; enter is left to the screen (a form applies on it).
+    """Shows ``◀ value ▶``; enter posts Submitted, as an Input does (a form applies on it).
 
     Lighter than a Select (no overlay, no option list: a form of a dozen fields opens faster)
     and every key stays on one line, so a form keeps its size.
@@ -23,6 +23,7 @@ class Choice(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1)", "previous", show=False),
         Binding("right,space", "move(1)", "next", show=False),
+        Binding("enter", "submit", "submit", show=False),
     ]
     DEFAULT_CSS = """
     Choice { height: 1; }
@@ -33,6 +34,15 @@ class Choice(Widget, can_focus=True):
 
     @dataclass
     class Changed(Message):
+        choice: Choice
+        value: str
+
+        @property
+        def control(self) -> Choice:
+            return self.choice
+
+    @dataclass
+    class Submitted(Message):
         choice: Choice
         value: str
 
@@ -59,6 +69,9 @@ class Choice(Widget, can_focus=True):
 
     def watch_value(self, value: str) -> None:
         self.post_message(self.Changed(self, value))
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self, self.value))
 
     def action_move(self, step: int) -> None:
         i = self.options.index(self.value)
