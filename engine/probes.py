@@ -17,6 +17,9 @@ Array = np.ndarray
 # iteration costs tens of Hessian products, each two passes over these rows
 SHARPNESS_ROWS = 2048
 HISTOGRAM_CAPACITY = 96  # frames kept per series (a half-block plot of up to 96 columns)
+# up to this many parameters the histograms are recorded at every snapshot (about 6 us per 1,000
+# parameters); a bigger net only while they are on screen (a 670k-parameter net: 43 ms a frame)
+HISTOGRAMS_ALWAYS = 100_000
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,24 @@ class Prober:
         self.meter = SharpnessMeter(seed=self.seed)
 
     def observe(
-        self, st: Stepper, sharpness_every: int | None = None, confusion: bool = False
+        self,
+        st: Stepper,
+        sharpness_every: int | None = None,
+        confusion: bool = False,
+        histograms: bool = False,
     ) -> Probes:
         """Record what is due at ``st.step`` and return a frozen copy of everything; the
         sharpness only with ``sharpness_every``, the confusion matrix only with ``confusion``
-        (each costs passes over the data: only while a panel shows them)."""
+        (each costs passes over the data: only while a panel shows them), the histograms always
+        up to HISTOGRAMS_ALWAYS parameters, else only with ``histograms``."""
         step = st.step
         if step < self._last_step:  # undo or reset: the old series would mix two timelines
             self._new_series()
             self._confusion = None
         self._last_step = step
         net = st.net
-        if self.weights.due(step):
+        record = histograms or net.n_params <= HISTOGRAMS_ALWAYS
+        if record and self.weights.due(step):
             self.weights.record(step, weight_arrays(net))
             self.gradients.record(step, gradient_arrays(net))
         every = sharpness_every

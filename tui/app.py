@@ -233,8 +233,16 @@ class BackpropApp(App[int]):
     def action_sharpness(self) -> None:
         """`S`: measure the sharpness every SHARPNESS_EVERY steps (or stop); the loss plot draws
         it against 2/lr."""
-        from .probe_settings import PROBES, SHARPNESS_EVERY
+        from .probe_settings import PROBES, SHARPNESS_EVERY, SHARPNESS_MAX_PARAMS
 
+        session = self.session
+        n = 0 if session is None else session.stepper.net.n_params
+        if PROBES.sharpness_every is None and n > SHARPNESS_MAX_PARAMS:
+            self.main.status.note = (
+                f"sharpness: too costly here for {n:,} parameters (seconds a measurement);"
+                " backprop-tui train --sharpness-every N measures it"
+            )
+            return
         PROBES.sharpness_every = None if PROBES.sharpness_every else SHARPNESS_EVERY
         on = PROBES.sharpness_every is not None
         self.main.status.note = (

@@ -184,5 +184,7 @@ class Session:
             feature_names=self.built.feature_names,
         )
         dec = self.current_map(refresh_map)
-        probes = self.prober.observe(self.stepper, PROBES.sharpness_every, PROBES.confusion)
+        probes = self.prober.observe(
+            self.stepper, PROBES.sharpness_every, PROBES.confusion, PROBES.histograms
+        )
         return dataclasses.replace(snap, decision=dec, probes=probes)

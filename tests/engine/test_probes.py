@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine import Stepper
 from engine.confusion import network_confusion
@@ -66,3 +67,17 @@ def test_observe_leaves_the_stepper_bit_identical() -> None:
     Prober(st.net.n_layers).observe(st, sharpness_every=1, confusion=True)
     assert np.array_equal(before[0], st.net.params) and np.array_equal(before[1], st.net.grad)
     assert (st.step, st.version) == before[2:]
+
+
+def test_a_big_net_records_histograms_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.probes
+
+    monkeypatch.setattr(engine.probes, "HISTOGRAMS_ALWAYS", 100)  # five-classes has 141
+    st = stepper()
+    pr = Prober(st.net.n_layers)
+    st.step_iteration()
+    p = pr.observe(st)
+    assert p.histograms is not None and p.histograms.steps.size == 0
+    st.step_iteration()
+    p = pr.observe(st, histograms=True)
+    assert p.histograms is not None and list(p.histograms.steps) == [2]

@@ -195,3 +195,14 @@ async def test_histograms_view_and_the_sharpness_key() -> None:
         await press(pilot, "S")
         assert PROBES.sharpness_every is None
         assert "sharpness" not in str(app.main.query_one(LossPlot).render())
+
+
+async def test_sharpness_is_refused_on_a_big_net_with_a_note() -> None:
+    from tests.tui.app_helpers import status_text
+
+    app = new_app("big-784")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "S")
+        assert PROBES.sharpness_every is None
+        assert "too costly" in status_text(app)

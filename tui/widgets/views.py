@@ -60,8 +60,10 @@ class ViewsPanel(SnapshotPanel):
         self.border_title = self.TITLE + (f" · {VIEW_TITLES[view]}" if view else "")
         if "confusion" in self.VIEWS:
             PROBES.confusion = view == "confusion"
+        if "histograms" in self.VIEWS:
+            PROBES.histograms = view == "histograms"
         engine = getattr(self.app, "engine", None)
-        if view and engine is not None and PROBES.confusion:
+        if view in ("confusion", "histograms") and engine is not None:
             engine.put("show")  # a snapshot with the matrix, computed now
         self._key = None
         self.redraw()
