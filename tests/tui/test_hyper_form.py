@@ -210,3 +210,24 @@ async def test_the_lr_box_starts_from_the_base_lr_under_a_schedule() -> None:
         assert box.value == "0.05" and stepper_of(app).lr_in_force == 0.05 * (2 / 10)
         await press(pilot, "enter")
         assert stepper_of(app).lr == 0.05  # unchanged
+
+
+async def test_the_form_applies_while_a_run_goes_on() -> None:
+    """Like + while running: the change lands between iterations, the run keeps going."""
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "comma", "comma", "comma")  # 10 iterations/s: still running below
+        app.post_message(key_event("r"))
+        await app.snapshot_where(lambda s: s.progress.step > 0)
+        app.post_message(key_event("h"))
+        while not isinstance(app.screen, HyperForm):
+            await pilot.pause()
+        field(app, "lr").value = "0.02"
+        field(app, "lr").focus()
+        app.post_message(key_event("enter"))
+        changed = await app.snapshot_where(lambda s: s.settings.base_lr == 0.02)
+        assert not isinstance(app.screen, HyperForm) and app.engine.running
+        await app.snapshot_where(lambda s: s.progress.step > changed.progress.step)
+        app.engine.pause()
+        await settle(pilot)
+        assert stepper_of(app).lr == 0.02 and stepper_of(app).history.lr[-1] == 0.02
