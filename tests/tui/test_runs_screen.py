@@ -43,7 +43,7 @@ async def test_table_lists_the_ledgers_runs(runs_home: Path) -> None:
         assert len(by_id[1].spark) == 12 and set(by_id[1].spark) <= set("▁▂▃▄▅▆▇█ ")
         with Ledger.open() as ledger:
             assert by_id[2].loss == ledger.run(2).train_loss
-        assert screen.query_one("#runs-table").row_count == 4
+        assert screen.query_one("#runs-table", DataTable).row_count == 4
         assert "4 runs of five-classes" in str(screen.query_one("#runs-message").render())
 
 
@@ -85,7 +85,7 @@ async def test_space_overlays_a_ledger_run(runs_home: Path) -> None:
         assert len(pinned) == 1 and pinned[0].diverged and not pinned[0].focused
         assert overlay.curves[-1].ledger_id is None  # the focused run, drawn last
         assert len(c) == 1  # read-only: nothing trains it
-        row = screen.query_one("#runs-table").get_row("3")
+        row = screen.query_one("#runs-table", DataTable).get_row("3")
         assert str(row[0]) == "x"  # its glyph, as on the loss plot
         await pilot.press("space")
         await settle(pilot)
@@ -177,7 +177,7 @@ async def test_delete_after_confirmation(runs_home: Path) -> None:
         table = await screen.next_table()
         assert [r.id for r in table.rows] == [3, 2, 1]
         assert not (runs_home / "checkpoints" / "4.npz").exists()
-        assert screen.query_one("#runs-table").row_count == 3
+        assert screen.query_one("#runs-table", DataTable).row_count == 3
 
 
 async def test_checkpoint_missing(runs_home: Path) -> None:
@@ -221,7 +221,7 @@ async def test_a_live_run_grows(runs_home: Path) -> None:
         table = await screen.next_table()
         row = table.row(run_id)
         assert row is not None and len(row.x) == 50 and row.steps == 50
-        cells = screen.query_one("#runs-table").get_row(str(run_id))
+        cells = screen.query_one("#runs-table", DataTable).get_row(str(run_id))
         assert "50" in [str(c) for c in cells]
         # and a thread of this process (the app's own ledger writes are threads too)
         grow = threading.Thread(
