@@ -231,7 +231,7 @@ class BackpropApp(App[int]):
             self.push_screen(GradCheckScreen(self.engine))
 
     def action_sharpness(self) -> None:
-        """`S`: measure the sharpness every SHARPNESS_EVERY steps (or stop); the loss plot draws
+        """`E`: measure the sharpness every SHARPNESS_EVERY steps (or stop); the loss plot draws
         it against 2/lr."""
         from .probe_settings import PROBES, SHARPNESS_EVERY, SHARPNESS_MAX_PARAMS
 
@@ -249,6 +249,24 @@ class BackpropApp(App[int]):
             f"sharpness every {SHARPNESS_EVERY} steps, on the loss plot" if on else "sharpness off"
         )
         self.engine.put("show")
+
+    def action_sweep(self) -> None:
+        """`S`: the sweep screen for the focused run's scenario (runs in a subprocess)."""
+        from scenarios.overrides import resolved_config
+
+        from .screens.sweep import SweepScreen
+
+        session = self.session
+        if session is not None:
+            config = resolved_config(session.scenario)
+            self.push_screen(SweepScreen(session.scenario, session.n_train, config))
+
+    def action_lr_find(self) -> None:
+        """`F`: the learning-rate range test from the focused run's weights, on a copy."""
+        from .screens.lr_find import LrFindScreen
+
+        if self.engine.comparison is not None:
+            self.push_screen(LrFindScreen(self.engine))
 
     def action_runs_screen(self) -> None:
         """`v`: the ledger's runs (sort, overlay, open, delete); one screen for the app's life,

@@ -241,12 +241,30 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key(
-        "S",
+        "E",
         "app.sharpness",
         "sharpness",
         "Toggle the sharpness",
         "loss plot: measure the sharpness (top Hessian eigenvalue) every 25 steps and draw it"
         " against 2/lr, the edge of stability (2(1+b)/lr with momentum b)",
+        show=False,
+    ),
+    Key(
+        "S",
+        "app.sweep",
+        "sweep",
+        "Sweep lr x batch size",
+        "sweep the scenario: lr x batch size x momentum x L2 x seeds in a subprocess, the"
+        " final loss as a heatmap; the cursor cell's curves; enter opens a cell as a run",
+        show=False,
+    ),
+    Key(
+        "F",
+        "app.lr_find",
+        "lr find",
+        "Learning-rate range test",
+        "the lr range test from the current weights (on a copy): loss against an lr rising"
+        " from 1e-7 to 10, the suggested lr marked; enter sets it",
         show=False,
     ),
     Key(

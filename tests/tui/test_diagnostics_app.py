@@ -182,7 +182,7 @@ async def test_histograms_view_and_the_sharpness_key() -> None:
     app = new_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await press(pilot, "S", "space", "space", "space", "3", "i")
+        await press(pilot, "E", "space", "space", "space", "3", "i")
         assert PROBES.sharpness_every == 25
         probes = snapshot_of(app).probes
         assert probes is not None and probes.histograms is not None
@@ -192,7 +192,7 @@ async def test_histograms_view_and_the_sharpness_key() -> None:
         text = str(grads.render())
         assert "‖ΔW‖/‖W‖" in text and "lr/(1-b) 0.5" in text
         assert "sharpness" in str(app.main.query_one(LossPlot).render())
-        await press(pilot, "S")
+        await press(pilot, "E")
         assert PROBES.sharpness_every is None
         assert "sharpness" not in str(app.main.query_one(LossPlot).render())
 
@@ -203,6 +203,6 @@ async def test_sharpness_is_refused_on_a_big_net_with_a_note() -> None:
     app = new_app("big-784")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await press(pilot, "S")
+        await press(pilot, "E")
         assert PROBES.sharpness_every is None
         assert "too costly" in status_text(app)

@@ -47,8 +47,8 @@ def test_histograms_view(snap_compare, size: tuple[int, int]) -> None:
 
 
 def test_sharpness_strip(snap_compare) -> None:
-    """S then 60 steps: the sharpness measured every 25 steps under the loss plot."""
-    keys = ("S", "g", "6", "0", "enter", "4")
+    """E then 60 steps: the sharpness measured every 25 steps under the loss plot."""
+    keys = ("E", "g", "6", "0", "enter", "4")
     assert snap_compare(new_app(), terminal_size=(160, 48), run_before=keys_then_settle(*keys))
 
 

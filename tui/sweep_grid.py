@@ -1,0 +1,133 @@
+"""A sweep's finished runs as a heatmap's cells and a cell's curves (pure; widgets draw them)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .cli.heatmap_text import RAMP, Cell, cell_of
+
+Record = dict[str, Any]
+CellKey = tuple[float, int | None]  # (lr, batch size)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One (momentum, l2) slice: final loss per lr x batch cell, its ramp level, the best."""
+
+    lrs: tuple[float, ...]
+    batches: tuple[int | None, ...]
+    cells: dict[CellKey, Cell]
+    levels: dict[CellKey, int]  # 0 (lowest loss) .. len(RAMP) - 1 (highest), log scale
+    best: CellKey | None
+    lo: float | None
+    hi: float | None
+
+
+def in_slice(r: Record, momentum: float, l2: float) -> bool:
+    return bool(r["momentum"] == momentum and r["l2"] == l2)
+
+
+def grid(
+    records: Sequence[Record],
+    lrs: Sequence[float],
+    batches: Sequence[int | None],
+    momentum: float,
+    l2: float,
+) -> Grid:
+    """The slice's cells from the runs finished so far (a cell appears with its first runs)."""
+    groups: dict[CellKey, list[Record]] = {}
+    for r in records:
+        if in_slice(r, momentum, l2):
+            groups.setdefault((r["lr"], r["batch_size"]), []).append(r)
+    cells = {
+        k: cell_of([r["train_loss"] for r in rs], [bool(r["diverged"]) for r in rs])
+        for k, rs in groups.items()
+    }
+    finite = [c.mean for c in cells.values() if c.mean is not None and c.mean > 0]
+    lo, hi = (min(finite), max(finite)) if finite else (None, None)
+    levels = {k: level(c.mean, lo, hi) for k, c in cells.items() if c.mean is not None}
+    live = [k for k, c in cells.items() if c.mean is not None]
+    best = min(live, key=lambda k: cells[k].mean or 0.0) if live else None
+    return Grid(tuple(lrs), tuple(batches), cells, levels, best, lo, hi)
+
+
+def level(v: float | None, lo: float | None, hi: float | None) -> int:
+    """The ramp level of ``v`` on a log scale from lo to hi (as the CLI's heatmap)."""
+    if v is None or lo is None or hi is None or hi <= lo or v <= 0:
+        return 0
+    t = (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    return min(len(RAMP) - 1, max(0, int(t * len(RAMP))))
+
+
+def cell_runs(records: Sequence[Record], key: CellKey, momentum: float, l2: float) -> list[Record]:
+    lr, bs = key
+    out = [r for r in records if r["lr"] == lr and r["batch_size"] == bs]
+    return sorted((r for r in out if in_slice(r, momentum, l2)), key=lambda r: int(r["seed"]))
+
+
+@dataclass(frozen=True)
+class Band:
+    """A cell's batch-loss curves over its seeds: the mean and the lowest and highest seed."""
+
+    steps: tuple[int, ...]
+    mean: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    seeds: int
+
+
+def band(runs: Sequence[Record]) -> Band | None:
+    """Point by point over the seeds' curves (a diverged seed's curve ends early: the points
+    after it average the others); non-finite losses are left out."""
+    curves = [r["curve"] for r in runs if r.get("curve") and r["curve"]["steps"]]
+    if not curves:
+        return None
+    longest = max(curves, key=lambda c: len(c["steps"]))
+    steps, mean, low, high = [], [], [], []
+    for i, step in enumerate(longest["steps"]):
+        ys = [c["batch_loss"][i] for c in curves if i < len(c["batch_loss"])]
+        ys = [y for y in ys if y is not None and math.isfinite(y)]
+        if not ys:
+            continue
+        steps.append(int(step))
+        mean.append(sum(ys) / len(ys))
+        low.append(min(ys))
+        high.append(max(ys))
+    if not steps:
+        return None
+    return Band(tuple(steps), tuple(mean), tuple(low), tuple(high), len(curves))
+
+
+def plot_rows(b: Band, width: int, height: int) -> list[str]:
+    """``b`` on a log-y grid of ``width`` x ``height`` characters: '░' the band between the
+    lowest and highest seed, '•' the mean (last column per x wins: the curve's end)."""
+    width, height = max(4, width), max(2, height)
+    ys = [y for y in (*b.low, *b.high) if y > 0]
+    if not ys:
+        return [" " * width] * height
+    top, bottom = math.log10(max(ys)), math.log10(min(ys))
+    if top - bottom < 1e-9:
+        top, bottom = top + 0.5, bottom - 0.5
+    x0, x1 = b.steps[0], b.steps[-1]
+
+    def col(step: int) -> int:
+        return 0 if x1 == x0 else round((step - x0) / (x1 - x0) * (width - 1))
+
+    def row(y: float) -> int:
+        if y <= 0:
+            return height - 1
+        r = round((top - math.log10(y)) / (top - bottom) * (height - 1))
+        return min(height - 1, max(0, r))
+
+    grid = [[" "] * width for _ in range(height)]
+    for s, lo, hi in zip(b.steps, b.low, b.high, strict=True):
+        c = col(s)
+        for r in range(row(hi), row(lo) + 1):
+            if grid[r][c] == " ":
+                grid[r][c] = "░"
+    for s, m in zip(b.steps, b.mean, strict=True):
+        grid[row(m)][col(s)] = "•"
+    return ["".join(line) for line in grid]
