@@ -68,6 +68,7 @@ class Run:
     session: Session
     forked_from: int | None = None  # the id of the run it was forked from
     record: object = None  # the recorder's handle (e.g. the ledger's run id)
+    parent: Run | None = None  # the run it was forked from (for the recorder)
 
     @property
     def stepper(self) -> Stepper:
@@ -170,8 +171,9 @@ class Comparison:
         for run in self.runs:
             run.session.decision_size = size
 
-    def add(self, session: Session, forked_from: int | None = None) -> Run:
-        """A new run (its own session) at the end, focused; CompareError past MAX_RUNS."""
+    def add(self, session: Session, forked_from: int | None = None, record: object = None) -> Run:
+        """A new run (its own session) at the end, focused; CompareError past MAX_RUNS.
+        ``record``: the recorder's handle when the run is already recorded (reopened)."""
         if len(self.runs) >= MAX_RUNS:
             raise CompareError(f"{MAX_RUNS} runs at most: x drops the focused run")
         used = {r.slot for r in self.runs}
@@ -179,7 +181,8 @@ class Comparison:
         if self.runs:
             session.decision_size = self.session.decision_size
         session.lock = self.lock  # one lock for every run: a command sees them all still
-        run = Run(self._next_id, slot, session, forked_from)
+        run = Run(self._next_id, slot, session, forked_from, record)
+        run.parent = next((r for r in self.runs if r.id == forked_from), None)
         self._next_id += 1
         self.runs.append(run)
         self.focus = len(self.runs) - 1
@@ -244,12 +247,12 @@ class Comparison:
             return ""
         if command == "open":  # a run reopened from its checkpoint (runs screen, --open)
             opened = cast("Opened", arg)
-            run = self.add(opened.session)
+            run = self.add(opened.session, record=opened.ledger_id)
             return f"run {run.id}: {opened.note}"
         if command == "save":  # w: the focused run's checkpoint, between iterations
             from .run_files import save_run
 
-            return save_run(self.focused)
+            return save_run(self.focused, self.recorder)
         if command == "fork":
             src = self.focused
             run = self.fork()
@@ -284,10 +287,17 @@ class Comparison:
         run.record = None
         self.recorder.started(run)
 
+    def record_progress(self) -> None:
+        """Training moved: the recorder may take every run's curves (it paces itself)."""
+        for run in self.runs:
+            self.recorder.progress(run)
+
     def take_notes(self) -> list[str]:
-        """Notes from lockstep training (another run diverged), once each."""
+        """Notes from lockstep training (another run diverged) and from the recorder (the
+        ledger failed), once each."""
         notes, self._notes = self._notes, []
-        return notes
+        take: Callable[[], list[str]] | None = getattr(self.recorder, "take_notes", None)
+        return notes + (take() if take is not None else [])
 
     # ---- what the panels get -----------------------------------------------------------
     def evaluate(self, force: bool = False) -> None:

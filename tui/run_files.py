@@ -89,11 +89,14 @@ def history_points(st: Stepper) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return points
 
 
-def ledger_entry(run: Run, ledger: Ledger) -> int:
-    """The run's ledger id: the recorder's (``run.record``) when it has one, else a new entry
-    ("paused", owned by this app) with the run's history so far."""
+def ledger_entry(run: Run, ledger: Ledger, recorder: object = None) -> int:
+    """The run's ledger id: the recorder's (``run.record``, or the entry its ``entry(run)``
+    makes now), else a new entry ("paused", owned by this app) with the run's history so far."""
     from engine.ledger import fingerprint
 
+    entry = getattr(recorder, "entry", None)
+    if not isinstance(run.record, int) and callable(entry):
+        entry(run)  # the recorder's own entry, which it goes on writing
     if isinstance(run.record, int) and ledger.has(run.record):
         return run.record
     st = run.stepper
@@ -111,7 +114,7 @@ def ledger_entry(run: Run, ledger: Ledger) -> int:
     return run_id
 
 
-def save_run(run: Run) -> str:
+def save_run(run: Run, recorder: object = None) -> str:
     """`w`: the run's checkpoint (weights, optimiser state, batch order, history, config) in
     the ledger's checkpoint folder, recorded on its ledger entry; returns the status note.
     Called by the engine worker under the comparison's lock, between iterations."""
@@ -125,7 +128,7 @@ def save_run(run: Run) -> str:
     scn = run.session.scenario
     try:
         with Ledger.open() as ledger:
-            run_id = ledger_entry(run, ledger)
+            run_id = ledger_entry(run, ledger, recorder)
             path = ledger.checkpoint_path(run_id)
             meta: dict[str, Any] = {
                 "scenario": scn.name,
