@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -175,9 +176,10 @@ class LedgerFollower:
             for info in infos:  # newest first: their curves first
                 if info.id in self._curves or budget > 0:
                     budget -= self._read_curve(self.ledger, info, full)
-        except LedgerError as exc:
+        except (LedgerError, sqlite3.Error, OSError) as exc:
+            # a file another program broke while open, a disk gone: one line, the app goes on
             self.close()
-            return RunsTable(self._path, error=str(exc), version=self._polls)
+            return RunsTable(self._path, error=" ".join(str(exc).split()), version=self._polls)
         ids = {i.id for i in infos}
         for gone in set(self._curves) - ids:
             del self._curves[gone]
