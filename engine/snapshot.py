@@ -243,12 +243,18 @@ def take_snapshot(
     # the regularisation gradient the update used; before the update the weights are still the
     # ones it will use, so it is computed from them (once for all layers)
     reg_flat = ap.reg_grad if ap is not None else st.opt.reg_grad(net)
+    # without regularisation the update used the data gradient itself (the same buffer): its
+    # copy serves as both dW and grad_W, one big-layer copy fewer per snapshot
+    same_grad = ap is not None and ap.grad is net.grad
     for i, layer in enumerate(net.layers):
         done = bool(it.grads_done[i]) if it.grads_done else False
         gW, gb = net.grad_views[i]
         ws, bs = net.w_slices[i], net.b_slices[i]
         wshape, bshape = layer.W.shape, layer.b.shape
         upd = it.update
+        dW = gW.copy() if done else None
+        db = gb.copy() if done else None
+        shared = same_grad and done
         layers.append(
             LayerSnap(
                 index=i,
@@ -258,13 +264,13 @@ def take_snapshot(
                 z=_copy(it.zs[i], rows) if it.zs else None,
                 a=_copy(it.acts[i], rows) if it.acts else None,
                 delta=_copy(it.deltas[i], rows) if it.deltas else None,
-                dW=gW.copy() if done else None,
-                db=gb.copy() if done else None,
+                dW=dW,
+                db=db,
                 reg_dW=_part(reg_flat, ws, wshape) if done else None,
                 uW=_part(upd, ws, wshape),
                 ub=_part(upd, bs, bshape),
-                grad_W=None if ap is None else _part(ap.grad, ws, wshape),
-                grad_b=None if ap is None else _part(ap.grad, bs, bshape),
+                grad_W=dW if shared else None if ap is None else _part(ap.grad, ws, wshape),
+                grad_b=db if shared else None if ap is None else _part(ap.grad, bs, bshape),
                 vel_W=None if ap is None else _part(ap.velocity, ws, wshape),
                 vel_b=None if ap is None else _part(ap.velocity, bs, bshape),
                 m_W=None if ap is None else _part(ap.m, ws, wshape),
