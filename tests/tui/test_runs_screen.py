@@ -171,6 +171,11 @@ async def test_delete_after_confirmation(runs_home: Path) -> None:
         await pilot.press("n")
         assert app.screen is screen
         assert "kept" in str(screen.query_one("#runs-note").render())
+        dt = screen.query_one("#runs-table", DataTable)
+        assert app.focused is dt  # the arrows move the cursor again
+        await pilot.press("down", "up", "down")
+        assert screen._cursor_id() == 3
+        await pilot.press("up")
         await pilot.press("d")
         await pilot.press("y")
         await app.workers.wait_for_complete()
