@@ -145,7 +145,8 @@ def save_run(run: Run, recorder: object = None) -> str:
             ledger.set_checkpoint(run_id, path.name)
     except (LedgerError, CheckpointError, OSError) as exc:
         return f"w: not saved: {exc}"
-    return f"run {run.id} saved at step {st.step:,}: {path} (backprop-tui --open {run_id})"
+    where = f"ledger run #{run_id}, {path}"
+    return f"run {run.id} saved at step {st.step:,} ({where}): backprop-tui --open {run_id}"
 
 
 def checkpoint_of(spec: str) -> tuple[Path, int | None]:

@@ -131,7 +131,8 @@ async def test_w_saves_and_the_checkpoint_reopens_bit_for_bit() -> None:
         await press(pilot, "g", "2", "5", "enter")
         await press(pilot, "w")
         assert "saved at step 25" in app.main.status.note
-        assert "backprop-tui --open 1" in app.main.status.note
+        assert "ledger run #1" in app.main.status.note
+        assert app.main.status.note.endswith("backprop-tui --open 1")
     with Ledger.open() as ledger:
         info = ledger.run(1)
         assert info.origin == "app" and info.steps == 25 and info.checkpoint == "1.npz"
