@@ -101,20 +101,39 @@ def band(runs: Sequence[Record]) -> Band | None:
     return Band(tuple(steps), tuple(mean), tuple(low), tuple(high), len(curves))
 
 
-def plot_rows(b: Band, width: int, height: int) -> list[str]:
-    """``b`` on a log-y grid of ``width`` x ``height`` characters: '░' the band between the
-    lowest and highest seed, '•' the mean (last column per x wins: the curve's end)."""
+@dataclass(frozen=True)
+class Plot:
+    """A band drawn as text rows, with the y range the rows span (the axis labels)."""
+
+    rows: list[str]
+    top: float | None
+    bottom: float | None
+
+
+def plot_rows(b: Band, width: int, height: int) -> Plot:
+    """``b`` on a log-y grid of ``width`` x ``height`` characters, one column per bucket of
+    steps: '•' the bucket's average mean, '░' from its average lowest to its average highest
+    seed (an average per column: a thousand noisy batch losses would otherwise draw a cloud)."""
     width, height = max(4, width), max(2, height)
-    ys = [y for y in (*b.low, *b.high) if y > 0]
-    if not ys:
-        return [" " * width] * height
-    top, bottom = math.log10(max(ys)), math.log10(min(ys))
-    if top - bottom < 1e-9:
-        top, bottom = top + 0.5, bottom - 0.5
     x0, x1 = b.steps[0], b.steps[-1]
 
     def col(step: int) -> int:
         return 0 if x1 == x0 else round((step - x0) / (x1 - x0) * (width - 1))
+
+    sums: dict[int, list[float]] = {}
+    for s, m, lo, hi in zip(b.steps, b.mean, b.low, b.high, strict=True):
+        acc = sums.setdefault(col(s), [0.0, 0.0, 0.0, 0.0])
+        acc[0] += m
+        acc[1] += lo
+        acc[2] += hi
+        acc[3] += 1
+    cols = {c: (m / n, lo / n, hi / n) for c, (m, lo, hi, n) in sums.items()}
+    ys = [y for v in cols.values() for y in v if y > 0]
+    if not ys:
+        return Plot([" " * width] * height, None, None)
+    top, bottom = math.log10(max(ys)), math.log10(min(ys))
+    if top - bottom < 1e-9:
+        top, bottom = top + 0.5, bottom - 0.5
 
     def row(y: float) -> int:
         if y <= 0:
@@ -123,11 +142,8 @@ def plot_rows(b: Band, width: int, height: int) -> list[str]:
         return min(height - 1, max(0, r))
 
     grid = [[" "] * width for _ in range(height)]
-    for s, lo, hi in zip(b.steps, b.low, b.high, strict=True):
-        c = col(s)
+    for c, (m, lo, hi) in cols.items():
         for r in range(row(hi), row(lo) + 1):
-            if grid[r][c] == " ":
-                grid[r][c] = "░"
-    for s, m in zip(b.steps, b.mean, strict=True):
-        grid[row(m)][col(s)] = "•"
-    return ["".join(line) for line in grid]
+            grid[r][c] = "░"
+        grid[row(m)][c] = "•"
+    return Plot(["".join(line) for line in grid], max(ys), min(ys))

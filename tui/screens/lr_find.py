@@ -109,18 +109,18 @@ class LrFindScreen(ModalScreen[None]):
         )
         lo, hi = res.suggested_range
         why = {
-            "diverged": "stopped where the smoothed loss passed 4x its best",
+            "diverged": "stopped: the smoothed loss passed 4x its best",
             "not finite": "stopped at a non-finite loss",
-            "end": "reached lr 10 without passing 4x the best",
+            "end": "reached the end below 4x the best",
         }[res.stopped]
         self.query_one("#lrfind-summary", Static).update(
             f"from step {self.step}: {len(res.lrs)} iterations, lr {res.lrs[0]:.3g} to "
-            f"{res.lrs[-1]:.3g} ({why})\nlowest at lr {res.min_lr:.3g}; steepest fall at "
+            f"{res.lrs[-1]:.3g} ({why})\nlowest at {res.min_lr:.3g}, steepest at "
             f"{res.steepest_lr:.3g}; suggested lr {res.suggested_lr:.3g} (try {lo:.3g} to {hi:.3g})"
         )
         self.query_one("#lrfind-keys", Static).update(
-            f"the run is untouched (tested on a copy)   enter: set lr {res.suggested_lr:.3g}"
-            "   escape: close"
+            f"enter set lr {res.suggested_lr:.3g} · escape close · the run is untouched"
+            " (tested on a copy)"
         )
 
     def action_apply(self) -> None:

@@ -102,8 +102,7 @@ class SweepScreen(Screen[None]):
     # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(
-            f"sweep {self.scenario.name}: every lr x batch x momentum x L2 x seed, trained in a"
-            " subprocess (the ledger keeps each run)",
+            f"sweep {self.scenario.name}: lr x batch size x momentum x L2 x seeds, in a subprocess",
             id="sweep-title",
         )
         with Vertical(id="sweep-form"):
@@ -117,8 +116,7 @@ class SweepScreen(Screen[None]):
             yield SweepHeatmap(id="sweep-heatmap")
             yield SweepCurves(id="sweep-curves")
         yield Static(
-            "enter: run  tab: heatmap  arrows: cell  enter: open as a run  p: slice"
-            "  esc: stop/close",
+            "enter run · arrows cell · enter open as a run · p slice · tab fields · esc stop/close",
             id="sweep-keys",
         )
 
@@ -233,7 +231,7 @@ class SweepScreen(Screen[None]):
         best = ""
         if g is not None and g.best is not None:
             c = g.cells[g.best]
-            best = f"; best lr {g.best[0]:g} batch {batch_label(g.best[1])}: {c.mean:.4g}"
+            best = f"; best lr {g.best[0]:g} batch {batch_label(g.best[1])}: loss {c.mean:.3g}"
         return f"done: {done} runs{best}{slice_}"
 
     def _grid(self) -> Any:

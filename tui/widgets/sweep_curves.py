@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ..sweep_grid import Band, plot_rows
+from .sweep_heatmap import short
 
 LABEL = 7  # the y axis's labels
 
@@ -30,12 +31,13 @@ class SweepCurves(Widget):
         b = self.band
         h = self.size.height - 3
         if b is None or h < 2:
-            out.append("no finished run in this cell yet" if b is None else "")
+            out.append("no finished run in this cell yet" if b is None and self.title else "")
             return out
         w = max(4, self.size.width - LABEL - 1)
-        rows = plot_rows(b, w, h)
-        ys = [y for y in (*b.low, *b.high) if y > 0]
-        top, bottom = (f"{max(ys):.3g}", f"{min(ys):.3g}") if ys else ("", "")
+        plot = plot_rows(b, w, h)
+        rows = plot.rows
+        top = "" if plot.top is None else short(plot.top)
+        bottom = "" if plot.bottom is None else short(plot.bottom)
         for i, line in enumerate(rows):
             label = top if i == 0 else bottom if i == len(rows) - 1 else ""
             out.append(f"{label:>{LABEL}}│")
@@ -45,6 +47,6 @@ class SweepCurves(Widget):
         first, last = str(b.steps[0]), str(b.steps[-1])
         axis = first + " " * max(1, w - len(first) - len(last) - 5) + last + " step"
         out.append(" " * (LABEL + 1) + axis + "\n")
-        seeds = "1 seed" if b.seeds == 1 else f"{b.seeds} seeds: • mean, ░ lowest to highest"
+        seeds = "1 seed" if b.seeds == 1 else f"• mean of {b.seeds} seeds ░ their range"
         out.append(f"batch loss, log y; {seeds}", "dim")
         return out

@@ -17,13 +17,17 @@ CELL = 9  # a glyph, the mean in 6 characters, a mark, a space
 LABEL = 8  # the lr column
 
 
-def _short(v: float) -> str:
+def short(v: float) -> str:
     """At most 6 characters: 3 significant digits or a compact exponent."""
     for text in (f"{v:.3g}", f"{v:.2g}"):
         if len(text) <= 6 and "e" not in text:
             return text
-    mant, exp = f"{v:.1e}".split("e")
-    return f"{mant}e{int(exp)}"[:6]
+    for spec in (".1e", ".0e"):
+        mant, exp = f"{v:{spec}}".split("e")
+        text = f"{mant}e{int(exp)}"
+        if len(text) <= 6:
+            return text
+    return text
 
 
 class SweepHeatmap(Widget, can_focus=True):
@@ -88,7 +92,7 @@ class SweepHeatmap(Widget, can_focus=True):
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         g = self.grid
-        return 3 + (len(g.lrs) if g else 0)
+        return 3 + (len(g.lrs) if g else 0)  # the head, the rows, the legend's two lines
 
     def render(self) -> Text:
         g = self.grid
@@ -110,13 +114,13 @@ class SweepHeatmap(Widget, can_focus=True):
                 out.append(text, style)
             out.append("\n")
         if g.lo is not None and g.hi is not None:
-            out.append(f"loss {_short(g.lo)} ")
+            out.append(f"loss {short(g.lo)} ")
             if mono:
                 out.append(f"[{RAMP}]")
             else:
                 for colour in COLOURS:
                     out.append(" ", f"on color({colour})")
-            out.append(f" {_short(g.hi)} (log)  xx diverged  ▶ best  · running")
+            out.append(f" {short(g.hi)} (log)\nxx diverged  ▶ best  · not yet")
         return out
 
     def _cell(self, g: Grid, key: CellKey, cell: Cell | None, mono: bool) -> tuple[str, str]:
@@ -128,7 +132,7 @@ class SweepHeatmap(Widget, can_focus=True):
         lv = g.levels.get(key, 0)
         mark = "!" if cell.diverged else " "  # some seeds diverged
         glyph = "▶" if key == g.best else (RAMP[lv] if mono else " ")
-        text = f"{glyph}{_short(cell.mean):>6}{mark} "
+        text = f"{glyph}{short(cell.mean):>6}{mark} "
         if mono:
             return text, "bold" if key == g.best else ""
         fg = "color(231)" if lv <= 2 or lv >= 8 else "color(16)"
