@@ -9,9 +9,9 @@ import pytest
 from tests.tui.runs_helpers import copy_home, fill
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def runs_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The filled ledger, once per module (each `train` is a process: about a second)."""
+    """The filled ledger, once per session and worker (each `train` is a process: ~1 s)."""
     return fill(tmp_path_factory.mktemp("ledger"))
 
 
