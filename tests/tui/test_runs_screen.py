@@ -314,3 +314,19 @@ async def test_header_click_sorts(runs_home: Path) -> None:
         assert screen.sort == "loss" and not screen.reverse
         await pilot.click(dt, offset=(x, 0))
         assert screen.sort == "loss" and screen.reverse
+
+
+async def test_enter_with_eight_runs_says_so(runs_home: Path) -> None:
+    """A full comparison keeps its runs: enter on a run of the same scenario says 8 at most."""
+    app = new_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, *"ccccccc")
+        old = comparison_of(app)
+        assert len(old) == 8
+        await open_runs(pilot)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert comparison_of(app) is old and len(old) == 8
+        assert "8 runs at most" in app.main.status.note

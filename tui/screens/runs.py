@@ -364,13 +364,11 @@ class RunsScreen(Screen[None]):
         self.app.call_from_thread(self._opened, opened)
 
     def _opened(self, opened: Opened) -> None:
-        from ..comparison import MAX_RUNS
-
         c = self.comparison
         engine = self.app.engine  # type: ignore[attr-defined]
         engine.pause()
-        if c is not None and c.name == opened.session.name and len(c) < MAX_RUNS:
-            engine.put("open", opened)  # joins the comparison, focused
+        if c is not None and c.name == opened.session.name:
+            engine.put("open", opened)  # joins the comparison, focused (a 9th: a note)
         else:
             engine.put("load", opened.session)  # another scenario: it replaces the runs
         if self.is_current:
