@@ -102,6 +102,8 @@ async def test_enter_opens_a_run_bit_for_bit(runs_home: Path) -> None:
         screen, _ = await open_runs(pilot)
         await pilot.press("down", "down", "down")  # the oldest: run 1, 60 steps
         assert screen._cursor_id() == 1
+        await pilot.press("space")  # overlaid first: once open it is drawn as a run, not twice
+        await settle(pilot)
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await settle(pilot)
@@ -110,6 +112,9 @@ async def test_enter_opens_a_run_bit_for_bit(runs_home: Path) -> None:
         assert len(c) == 2 and c.focus == 1
         assert stepper_of(app).step == 60
         assert "run #1 opened from its checkpoint at step 60" in app.main.status.note
+        assert c.pinned == ()
+        overlay = app.main.overlay
+        assert overlay is not None and [cv.ledger_id for cv in overlay.curves] == [None, None]
         await press(pilot, "g", "2", "0", "enter")  # 20 iterations, every run in lockstep
         st = stepper_of(app)
         assert st.step == 80

@@ -368,6 +368,8 @@ class RunsScreen(Screen[None]):
         engine = self.app.engine  # type: ignore[attr-defined]
         engine.pause()
         if c is not None and c.name == opened.session.name:
+            if any(p.ledger_id == opened.ledger_id for p in self._pins):  # drawn as a run now
+                self._pin(tuple(p for p in self._pins if p.ledger_id != opened.ledger_id))
             engine.put("open", opened)  # joins the comparison, focused (a 9th: a note)
         else:
             engine.put("load", opened.session)  # another scenario: it replaces the runs
