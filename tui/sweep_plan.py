@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class SweepPlan:
     seeds: tuple[int, ...]
     steps: int | None
     epochs: int | None
+    sgd: bool = True  # Adam has no momentum: `sweep` refuses --momentum for it
 
     @property
     def n_runs(self) -> int:
@@ -69,7 +71,7 @@ class SweepPlan:
             str(self.seeds[0]),
             "--json-lines",
         ]
-        if self.momenta != (0.0,):  # an Adam scenario refuses --momentum
+        if self.sgd:
             args += ["--momentum", ",".join(repr(v) for v in self.momenta)]
         if self.steps is not None:
             args += ["--steps", str(self.steps)]
@@ -118,16 +120,13 @@ def defaults(scenario: Scenario, n_train: int) -> dict[str, str]:
 
 def _length(text: str) -> tuple[int | None, int | None]:
     """'' (the scenario's), 'N' or 'N steps' (steps), 'N epochs' / 'Ne' (epochs)."""
-    clean = text.strip().lower().replace("epochs", " e").replace("epoch", " e")
-    words = clean.replace("steps", "").replace("step", "").split()
-    if not words:
+    if not text.strip():
         return None, None
-    if len(words) <= 2 and words[0].isdigit() and int(words[0]) >= 1:
-        if len(words) == 1:
-            return int(words[0]), None
-        if words[1] == "e":
-            return None, int(words[0])
-    raise ValueError(f"found {text.strip()!r}; allowed: N steps or N epochs, N >= 1")
+    m = re.fullmatch(r"\s*(\d+)\s*(steps?|epochs?|e)?\s*", text.lower())
+    if m is None or int(m.group(1)) < 1:
+        raise ValueError(f"found {text.strip()!r}; allowed: N steps or N epochs, N >= 1")
+    n = int(m.group(1))
+    return (None, n) if (m.group(2) or "s").startswith("e") else (n, None)
 
 
 def _message(exc: ScenarioError) -> str:
@@ -193,6 +192,7 @@ def parse(
         tuple(t.seed + i for i in range(seeds_n)),
         steps,
         epochs,
+        t.optimizer == "sgd",
     )
     if plan.n_runs > APP_MAX_RUNS:
         msg = f"{plan.n_runs:,} runs; allowed: at most {APP_MAX_RUNS:,} here (the CLI has --yes)"

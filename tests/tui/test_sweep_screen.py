@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from engine import Stepper
-from tests.tui.app_helpers import new_app, press, settle, stepper_of
+from tests.tui.app_helpers import new_app, press, settle, status_text, stepper_of
 from tests.tui.sweep_helpers import TINY, fill, open_sweep, run_sweep, xor_app
 from tui.screens.lr_find import LrFindScreen
 from tui.screens.main import MainScreen
@@ -118,6 +118,12 @@ async def test_enter_opens_a_cell_as_a_run_that_replays_the_sweep_bit_for_bit() 
         assert comparison is not None and len(comparison) == 2
         st = stepper_of(app)  # the focused run: the cell's
         assert st.lr == 0.5 and st.batch_size == 10 and st.step == 0
+        want = "sweep cell opened: lr 0.5, batch 10, seed 0; g 30 replays"
+        for _ in range(500):  # the note follows the add command's own (a 50 ms timer)
+            if want in status_text(app):
+                break
+            await pilot.pause(0.01)
+        assert want in status_text(app)
         await press(pilot, "g", "3", "0", "enter")
         assert st.step == 30
         figures = st.evaluate()

@@ -285,7 +285,26 @@ class SweepScreen(Screen[None]):
         except ScenarioError as exc:
             self._progress(str(exc))
             return
-        engine = self.app.engine  # type: ignore[attr-defined]
+        app = self.app
+        engine = app.engine  # type: ignore[attr-defined]
         engine.pause()
         engine.put("add", scenario)
+        loss = record["train_loss"]
+        note = (
+            f"sweep cell opened: lr {record['lr']:g}, batch {batch_label(record['batch_size'])},"
+            f" seed {record['seed']}; g {record['steps']} replays the sweep's run"
+            + ("" if loss is None else f" (train loss {loss:.4g})")
+        )
+
+        def show() -> None:
+            app.main.status.note = note  # type: ignore[attr-defined]
+
+        def say() -> None:
+            # the add command's own note is posted before the engine stops being busy: the
+            # call_later message queues behind it, so this note replaces it and not the reverse
+            if not engine.busy:
+                timer.stop()
+                app.call_later(show)
+
+        timer = app.set_interval(0.05, say)
         self.dismiss(None)
