@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from engine import Stepper
-from tests.tui.app_helpers import new_app, press, settle, status_text, stepper_of
+from tests.tui.app_helpers import new_app, press, session_of, settle, status_text, stepper_of
 from tests.tui.sweep_helpers import TINY, fill, open_sweep, run_sweep, xor_app
 from tui.screens.lr_find import LrFindScreen
 from tui.screens.main import MainScreen
@@ -179,3 +179,33 @@ def test_stop_reaches_a_process_that_ignores_nothing() -> None:
     with pytest.raises(ProcessLookupError):
         os.killpg(p.proc.pid, 0)
     p.stop()  # twice: nothing happens
+
+
+async def test_a_run_changed_in_the_app_is_told_the_sweep_uses_the_saved_file() -> None:
+    from scenarios.overrides import resolved_config
+    from tui.screens.sweep import SweepScreen
+
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        scenario = session_of(app).scenario
+        live = {**resolved_config(scenario), "network.hidden": [16], "training.lr": 0.5}
+        await app.push_screen(SweepScreen(scenario, 300, live))
+        await settle(pilot)
+        progress = str(app.screen.query_one("#sweep-progress", Static).render())
+        assert progress == "enter: run the sweep (on the file as saved: hidden differ)"
+
+
+async def test_quitting_the_app_stops_a_running_sweep() -> None:
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sweep(pilot)
+        fill(screen, {**TINY, "length": "2000000"})
+        screen.action_run()
+        process = screen.process
+        assert process is not None and process.proc is not None and process.running
+        await app.action_quit()
+        await pilot.pause()
+    assert process.proc.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.proc.pid, 0)

@@ -55,6 +55,15 @@ class SweepEnded(Message):
     ended: Ended
 
 
+def load_saved(source: tuple[str, ...]) -> Scenario:
+    """The scenario as the `sweep` subprocess loads it from ``source`` (sweep_plan.sweep_source)."""
+    from ..cli.args import load_source
+
+    if source[0] == "--data":
+        return load_source(None, source[1], source[3])
+    return load_source(source[0], None, None)
+
+
 def open_changes(plan: SweepPlan, record: dict[str, Any], sgd: bool) -> dict[str, object]:
     """The dotted keys that make the scenario's run this sweep run (same seed: same initial
     weights and batch order, `train --seed` as the sweep promises)."""
@@ -123,6 +132,27 @@ class SweepScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#sweep-lr", Input).focus()
         self.set_interval(0.5, self._tick)
+        changed = self._unsaved()
+        if changed:
+            self._progress(f"enter: run the sweep (on the file as saved: {changed})")
+
+    def _unsaved(self) -> str:
+        """What the focused run changed that the scenario's file lacks (the sweep loads the
+        file), e.g. hidden sizes from the h form; '' when nothing."""
+        from scenarios.overrides import label, resolved_config
+
+        from ..sweep_plan import sweep_source
+
+        src = sweep_source(self.scenario)
+        if src is None:
+            return ""
+        try:
+            saved = load_saved(src)
+        except ScenarioError:
+            return ""
+        config = resolved_config(saved)
+        keys = [k for k in config if k not in AXES and config[k] != self.live_config.get(k)]
+        return ", ".join(label(k) for k in keys[:3]) + (" differ" if keys else "")
 
     # ---- running ---------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -139,12 +169,8 @@ class SweepScreen(Screen[None]):
         if plan is None:
             self._progress(f"{len(errors)} field{'s' if len(errors) > 1 else ''} to fix")
             return
-        from ..cli.args import load_source
-
         try:  # the scenario as the subprocess will load it: a cell opens from this one
-            src = plan.source
-            base = load_source(None, src[1], src[3]) if src[0] == "--data" else None
-            base = base or load_source(src[0], None, None)
+            base = load_saved(plan.source)
         except ScenarioError as exc:
             self._progress(str(exc))
             return

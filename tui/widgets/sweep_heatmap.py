@@ -100,11 +100,14 @@ class SweepHeatmap(Widget, can_focus=True):
             return Text("")
         mono = self.no_color if self.no_color is not None else no_color_active(self)
         out = Text(no_wrap=True, overflow="crop")
+        rows, cols = self._window(len(g.lrs), len(g.batches))
         out.append("lr\\batch".ljust(LABEL), "bold")
-        out.append("".join(batch_label(b).center(CELL) for b in g.batches) + "\n", "bold")
-        for r, lr in enumerate(g.lrs):
+        out.append("".join(batch_label(g.batches[c]).center(CELL) for c in cols) + "\n", "bold")
+        for r in rows:
+            lr = g.lrs[r]
             out.append(f"{lr:<{LABEL}.3g}")
-            for c, bs in enumerate(g.batches):
+            for c in cols:
+                bs = g.batches[c]
                 key = (lr, bs)
                 text, style = self._cell(g, key, g.cells.get(key), mono)
                 if (r, c) == (self.row, self.col) and self.has_focus:
@@ -122,6 +125,14 @@ class SweepHeatmap(Widget, can_focus=True):
                     out.append(" ", f"on color({colour})")
             out.append(f" {short(g.hi)} (log)\nxx diverged  ▶ best  · not yet")
         return out
+
+    def _window(self, n_rows: int, n_cols: int) -> tuple[range, range]:
+        """The rows and columns that fit, scrolled so that the cursor's cell is among them."""
+        h = max(1, self.size.height - 3) if self.size.height else n_rows
+        w = max(1, (self.size.width - LABEL) // CELL) if self.size.width else n_cols
+        r0 = min(max(0, self.row - h + 1), max(0, n_rows - h))
+        c0 = min(max(0, self.col - w + 1), max(0, n_cols - w))
+        return range(r0, min(n_rows, r0 + h)), range(c0, min(n_cols, c0 + w))
 
     def _cell(self, g: Grid, key: CellKey, cell: Cell | None, mono: bool) -> tuple[str, str]:
         if cell is None:
