@@ -209,3 +209,21 @@ async def test_quitting_the_app_stops_a_running_sweep() -> None:
     assert process.proc.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(process.proc.pid, 0)
+
+
+async def test_running_again_replaces_a_running_sweep() -> None:
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sweep(pilot)
+        fill(screen, {**TINY, "length": "2000000"})
+        screen.action_run()
+        first = screen.process
+        assert first is not None and first.proc is not None and first.running
+        fill(screen, TINY)
+        screen.query_one(SweepHeatmap).focus()
+        await press(pilot, "r")  # the long sweep is stopped, the tiny one runs
+        await settle(pilot)
+        assert first.proc.returncode is not None and first.cancelled
+        assert screen.process is not first and screen.ended is not None
+        assert not screen.ended.cancelled and screen.ended.returncode == 0
+        assert len(screen.records) == 12 and all(r["steps"] == 30 for r in screen.records)

@@ -46,6 +46,7 @@ class SweepRun(Message):
     """One finished run's JSON line (posted from the reader thread)."""
 
     record: dict[str, Any]
+    process: SweepProcess  # a sweep replaced by a new one still posts: its lines are dropped
 
 
 @dataclass
@@ -53,6 +54,7 @@ class SweepEnded(Message):
     """The subprocess ended (finished, failed or cancelled)."""
 
     ended: Ended
+    process: SweepProcess
 
 
 def load_saved(source: tuple[str, ...]) -> Scenario:
@@ -188,10 +190,10 @@ class SweepScreen(Screen[None]):
 
         def read() -> Ended:
             def post(r: dict[str, Any]) -> None:
-                self.post_message(SweepRun(r))
+                self.post_message(SweepRun(r, process))
 
             ended = process.read(post)
-            self.post_message(SweepEnded(ended))
+            self.post_message(SweepEnded(ended, process))
             return ended
 
         self._reader = self.run_worker(read, thread=True, group="sweep-reader")
@@ -199,12 +201,14 @@ class SweepScreen(Screen[None]):
         self.query_one(SweepHeatmap).focus()
 
     def on_sweep_run(self, message: SweepRun) -> None:
-        self.records.append(message.record)
-        self._redraw()
+        if message.process is self.process:
+            self.records.append(message.record)
+            self._redraw()
 
     def on_sweep_ended(self, message: SweepEnded) -> None:
-        self.ended = message.ended
-        self._redraw()
+        if message.process is self.process:
+            self.ended = message.ended
+            self._redraw()
 
     def _tick(self) -> None:
         if self.process is not None and self.ended is None:
