@@ -61,16 +61,25 @@ class BackpropApp(App[int]):
         *,
         pace_panels: bool = True,
         fps: float | None = None,
+        record: bool = True,
     ) -> None:
         """Show ``session``, or load scenario ``spec`` after the first paint (start-up time).
 
         ``pace_panels=False`` shows every snapshot in every panel even while running (tests:
         what they see does not depend on time); by default a run paces the panels (Pacing),
-        ``fps`` (--fps) caps their frames a second while running.
+        ``fps`` (--fps) caps their frames a second while running. ``record``: every run goes
+        to the run ledger (LedgerRecorder), from its start to its end.
         """
         super().__init__()
         limit_blas_threads()  # the UI thread keeps a core: BLAS threads fought it on 2 cores
-        self.engine = EngineQueue(self, session, spec or DEFAULT_SCENARIO, self._run_changed)
+        recorder = None
+        if record:
+            from .ledger_recorder import LedgerRecorder
+
+            recorder = LedgerRecorder()
+        self.engine = EngineQueue(
+            self, session, spec or DEFAULT_SCENARIO, self._run_changed, recorder
+        )
         self.pacing = Pacing(PANEL_IDS, enabled=pace_panels, fps=fps)
         PROBES.reset()  # one process may run several apps (tests): none inherits diagnostics
         self._greeted: Comparison | None = None  # the scenario whose intro_note was shown

@@ -135,9 +135,11 @@ class EngineQueue:
                     except ValueError as exc:  # CompareError too: a 9th run, the last dropped
                         note = str(exc)
                 snap = comparison.snapshot()
+                comparison.record_progress()
+                notes = comparison.take_notes()
             self._post(comparison, snap)
-            if note:
-                self.app.post_message(EngineNote(note))
+            for text in [note, *notes] if note else notes:
+                self.app.post_message(EngineNote(text))
             if not self._commands and not self.running:  # keys done: a big net's figures now
                 with comparison.lock:
                     late = comparison.session.evaluate_late()
@@ -173,6 +175,9 @@ class EngineQueue:
         if comparison is not None:
             with comparison.lock:
                 comparison.close()
+        close = getattr(self.recorder, "close", None)
+        if close is not None:
+            close()
 
     @property
     def paced(self) -> bool:
@@ -238,6 +243,7 @@ class EngineQueue:
             return
         self._post(comparison, snap)
         with comparison.lock:
+            comparison.record_progress()
             notes = comparison.take_notes()
         for note in notes:
             self.app.post_message(EngineNote(note))

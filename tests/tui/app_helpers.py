@@ -71,9 +71,12 @@ class TestApp(BackpropApp):
         return await asyncio.wait_for(future, timeout)
 
 
-def new_app(scenario: str = "five-classes", *, pace_panels: bool = False) -> TestApp:
-    # pace_panels=False: panels redraw every snapshot, so what a test sees does not depend on time
-    return TestApp(open_session(scenario), pace_panels=pace_panels)
+def new_app(
+    scenario: str = "five-classes", *, pace_panels: bool = False, record: bool = False
+) -> TestApp:
+    # pace_panels=False: panels redraw every snapshot, so what a test sees does not depend on time;
+    # record=False: the app's own runs stay out of the test's ledger unless a test asks for them
+    return TestApp(open_session(scenario), pace_panels=pace_panels, record=record)
 
 
 async def settle(pilot: Pilot[int]) -> None:

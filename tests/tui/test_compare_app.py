@@ -151,3 +151,38 @@ async def test_d_toggles_the_difference_view() -> None:
         await press(pilot, "d")
         assert plot.diff and plot.builds == builds + 1
         assert "minus run 1" in str(plot.build())
+
+
+async def test_every_run_goes_to_the_ledger_from_start_to_end() -> None:
+    from engine.ledger import Ledger
+
+    app = new_app(record=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "c", "+", "space", "space")
+        with Ledger.open() as ledger:
+            live = sorted(ledger.runs(), key=lambda r: r.id)
+        assert [(r.origin, r.status) for r in live] == [("app", "paused")] * 2
+        first, fork = live
+        assert fork.forked_from == first.id and fork.fingerprint == first.fingerprint
+        assert fork.config["training.lr"] == 0.1 and first.config["training.lr"] == 0.05
+        await press(pilot, "R")  # both runs end as they were, and start afresh
+        with Ledger.open() as ledger:
+            runs = sorted(ledger.runs(), key=lambda r: r.id)
+            curve = ledger.curve(first.id)
+        assert [(r.status, r.steps) for r in runs] == [("finished", 3), ("finished", 2)]
+        assert list(curve["batch_loss"][0]) == [1, 2, 3]
+        await press(pilot, "space")  # the fresh runs get their entries as they train
+        with Ledger.open() as ledger:
+            runs = sorted(ledger.runs(), key=lambda r: r.id)
+        assert [r.status for r in runs[2:]] == ["paused", "paused"]
+        assert runs[3].forked_from == runs[2].id
+        await pilot.press("q")  # the app exits: nothing to settle
+    with Ledger.open() as ledger:
+        runs = sorted(ledger.runs(), key=lambda r: r.id)
+    assert [(r.status, r.steps) for r in runs] == [
+        ("finished", 3),
+        ("finished", 2),
+        ("finished", 1),
+        ("finished", 1),
+    ]
