@@ -20,7 +20,7 @@ def fake_app(monkeypatch, calls):
     on_a_terminal(monkeypatch)
     mod = types.ModuleType("tui.app")
 
-    def run_app(spec):
+    def run_app(spec, fps=None):
         calls.append(spec)
         return 0
 
