@@ -46,10 +46,12 @@ def test_histograms_view(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 
-def test_sharpness_strip(snap_compare) -> None:
-    """E then 60 steps: the sharpness measured every 25 steps under the loss plot."""
+@SIZES
+def test_sharpness_strip(snap_compare, size: tuple[int, int]) -> None:
+    """E then 60 steps: the sharpness measured every 25 steps under the loss plot (3 rows in
+    the loss panel at 80x24, 5 in the grid's)."""
     keys = ("E", "g", "6", "0", "enter", "4")
-    assert snap_compare(new_app(), terminal_size=(160, 48), run_before=keys_then_settle(*keys))
+    assert snap_compare(new_app(), terminal_size=size, run_before=keys_then_settle(*keys))
 
 
 @SIZES

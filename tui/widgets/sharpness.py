@@ -12,8 +12,9 @@ from engine.snapshot import Snapshot
 from .. import numbers
 from .lines import Lines, TextBuilder
 
-ROWS = 5  # the chart's rows, under its one-line head
-MIN_PLOT_ROWS = 8  # the loss plot keeps at least this many rows: a short panel shows no strip
+ROWS = 5  # the chart's rows, under its one-line head (3 in a short panel, as at 80x24)
+SHORT_ROWS = 3
+MIN_PLOT_ROWS = 6  # the loss plot keeps at least this many rows: a shorter panel shows no strip
 POINT = Style(color="magenta", bold=True)
 LIMIT = Style(color="red")
 LABEL = 6
@@ -34,10 +35,13 @@ def sharpness_key(s: Snapshot) -> Hashable:
 
 
 def sharpness_block(s: Snapshot, width: int, height: int, nc: bool) -> Lines | None:
-    """The strip (head line + ROWS rows) when the sharpness is measured and the panel is tall
-    enough to keep the loss plot readable above it; None otherwise."""
+    """The strip (head line + ROWS rows, SHORT_ROWS in a short panel) when the sharpness is
+    measured and the panel is tall enough to keep the loss plot readable above it; else None."""
     p = s.probes
-    if p is None or p.sharpness_every is None or height - (ROWS + 1) < MIN_PLOT_ROWS:
+    if p is None or p.sharpness_every is None:
+        return None
+    rows = ROWS if height - (ROWS + 1) >= MIN_PLOT_ROWS + 2 else SHORT_ROWS
+    if height - (rows + 1) < MIN_PLOT_ROWS:
         return None
     lr = s.settings.lr
     limit = stability_limit(lr, p.momentum)
@@ -51,13 +55,13 @@ def sharpness_block(s: Snapshot, width: int, height: int, nc: bool) -> Lines | N
             numbers.ellipsize(f"sharpness: measuring every {p.sharpness_every} steps", width),
             "dim",
         )
-        for _ in range(ROWS):
+        for _ in range(rows):
             tb.line()
         return tb.build()
     last = float(values[-1])
     head = (
         f"sharpness {numbers.fmt(last, 4)} at step {int(steps[-1]):,}; {rule} = "
-        f"{numbers.fmt(limit, 4)} (S toggles, every {p.sharpness_every})"
+        f"{numbers.fmt(limit, 4)} (E toggles, every {p.sharpness_every})"
     )
     tb.add(numbers.ellipsize(head, width), None)
     tb.add("\n")
@@ -69,15 +73,15 @@ def sharpness_block(s: Snapshot, width: int, height: int, nc: bool) -> Lines | N
     span = max(int(steps[-1]) - int(steps[0]), 1)
     xs = np.rint((steps - steps[0]) / span * (cols - 1)).astype(int)
     with np.errstate(invalid="ignore"):
-        ys = np.rint(np.clip(values / top, 0, 1) * (ROWS - 1)).astype(int)
-    limit_row = round(limit / top * (ROWS - 1))
-    grid = [[" "] * cols for _ in range(ROWS)]
+        ys = np.rint(np.clip(values / top, 0, 1) * (rows - 1)).astype(int)
+    limit_row = round(limit / top * (rows - 1))
+    grid = [[" "] * cols for _ in range(rows)]
     for x, y, v in zip(xs, ys, values, strict=True):
         if np.isfinite(v):
-            grid[ROWS - 1 - y][x] = "•" if nc else "●"
-    for r in range(ROWS):
-        row = ROWS - 1 - r
-        label = numbers.fmt(top * row / (ROWS - 1), 2) if r in (0, ROWS - 1) else ""
+            grid[rows - 1 - y][x] = "•" if nc else "●"
+    for r in range(rows):
+        row = rows - 1 - r
+        label = numbers.fmt(top * row / (rows - 1), 2) if r in (0, rows - 1) else ""
         if row == limit_row:
             label = rule if len(rule) < LABEL else "limit"
         tb.add(label[: LABEL - 1].rjust(LABEL - 1) + " ", "dim")
