@@ -206,3 +206,23 @@ async def test_sharpness_is_refused_on_a_big_net_with_a_note() -> None:
         await press(pilot, "E")
         assert PROBES.sharpness_every is None
         assert "too costly" in status_text(app)
+
+
+async def test_encoder_codes_read_at_a_glance() -> None:
+    from tui.app import BackpropApp
+    from tui.session import Session
+    from tui.widgets.outputs import OutputsPanel
+
+    app = BackpropApp(Session.open("encoder-8-3-8"), pace_panels=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "2", "i")
+        text = str(app.main.query_one(OutputsPanel).render())
+        assert "L1 sigmoid 3 units  code " in text and "L1 codes of the batch" in text
+        snap = snapshot_of(app)
+        a, X = snap.layers[0].a, snap.batch.X
+        assert a is not None and X is not None
+        for k in range(3):  # each sample's input bits and its code from the engine's activations
+            x = "".join("1" if v > 0.5 else "0" for v in X[k])
+            bits = "".join("1" if v > 0.5 else "0" for v in a[k])
+            assert f"{x} → {bits}" in text

@@ -87,7 +87,7 @@ def draw_activations(
         return
     a = smallest.a
     assert a is not None
-    tb.line(f"codes of L{smallest.index + 1} for the batch (x → code, values):", "dim")
+    tb.line(f"L{smallest.index + 1} codes of the batch: x → code, values, class y", "dim")
     used += 1
     X = s.batch.X
     for k in range(min(a.shape[0], height - used)):
@@ -95,7 +95,18 @@ def draw_activations(
         vals = " ".join(fixed(float(v), 2) for v in a[k])
         mark = "▶" if k == i else " "
         line = f"{mark}{k + 1:>3} {x}{' → ' if x else ' '}{code(a[k], smallest.activation)}  {vals}"
-        tb.line(line[:width], "bold" if k == i else None)
+        truth = _target(s, k)
+        tb.line((line + (f"  y {truth}" if truth else ""))[:width], "bold" if k == i else None)
+
+
+def _target(s: Snapshot, k: int) -> str:
+    """Sample ``k``'s class (the true label), so a code reads against what it should tell."""
+    labels = s.batch.true_labels
+    if labels is None or k >= len(labels):
+        return ""
+    names = s.model.class_names
+    c = int(labels[k])
+    return names[c] if names and c < len(names) else str(c)
 
 
 def _bit(v: float) -> str:
