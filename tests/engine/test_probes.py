@@ -52,6 +52,7 @@ def test_confusion_on_the_test_set_and_a_rewind_starts_again() -> None:
     st.step_iteration()
     p = pr.observe(st, confusion=True)
     assert p.confusion is not None and p.confusion.on == "test" and p.confusion.step == 2
+    assert st.X_test is not None and st.y_test is not None
     want = network_confusion(st.net, st.X_test, st.y_test, st.net.sizes[-1])
     assert np.array_equal(p.confusion.matrix, want)
     st.undo()

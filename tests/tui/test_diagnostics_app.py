@@ -159,7 +159,7 @@ async def test_i_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> 
         await settle(pilot)
         await press(pilot, "space", "space", "2", "i")
         panel = app.main.query_one(OutputsPanel)
-        assert panel.view == "activations" and "hidden activations" in panel.border_title
+        assert panel.view == "activations" and "hidden activations" in str(panel.border_title)
         assert "L1 relu 8 units" in str(panel.render())
         assert not PROBES.confusion
         await press(pilot, "i")
