@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Protocol, cast
 from .fair_lock import FairLock
 from .ladders import format_batch, format_lr
 from .overlay import RUN_COLOURS, Overlay, OverlayCurve, pinned_slots
+from .probe_settings import PROBES
 from .session import Session
 
 if TYPE_CHECKING:  # numpy loads after the first paint, not at import
+    import numpy as np
+
     from engine import Optimizer, Stepper
     from engine.snapshot import Snapshot
     from engine.units import RunResult, Unit
@@ -324,6 +327,24 @@ class Comparison:
         self._local.taken = None
         return taken[1], taken[2]
 
+    def _sharpness(self, run: Run, focused: bool) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """The run's sharpness curve while it is measured (the focused run's snapshot measured
+        it already; the others are measured here, each on its own warm-started meter)."""
+        every = PROBES.sharpness_every
+        if every is None:
+            return None
+        import numpy as np
+
+        st = run.stepper
+        if not focused:
+            run.session.prober.observe(st, every)
+        meter = run.session.prober.meter
+        momentum = 0.0 if st.opt.name == "adam" else float(getattr(st.opt, "momentum", 0.0) or 0.0)
+        lr = st.lr_in_force
+        limit = 2.0 * (1.0 + momentum) / lr if lr > 0 else float("inf")  # see sharpness.py
+        steps = np.asarray(meter.steps, dtype=np.int64)
+        return steps, np.asarray(meter.values, dtype=np.float64), limit
+
     def overlay(self) -> Overlay | None:
         """Every run's loss curve for the loss panel, or None for a single run (drawn as
         before). Built under the lock, so all curves are of one moment."""
@@ -364,6 +385,7 @@ class Comparison:
                     step=st.step,
                     diverged=st.diverged is not None,
                     focused=k == self.focus,
+                    sharpness=self._sharpness(run, k == self.focus),
                 )
             )
         free = pinned_slots([r.slot for r in self.runs], len(pinned))

@@ -38,6 +38,8 @@ class OverlayCurve:
     diverged: bool
     focused: bool
     ledger_id: int | None = None  # a PinnedCurve's run: drawn, never stepped
+    # (steps, values, limit 2(1+b)/lr) of the run's sharpness while it is measured, else None
+    sharpness: tuple[np.ndarray, np.ndarray, float] | None = None
 
     @property
     def colour(self) -> int:

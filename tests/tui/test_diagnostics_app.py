@@ -148,6 +148,19 @@ async def test_lesson_4_turns_the_sharpness_on_and_escape_changes_nothing() -> N
         assert c.session.name == "edge-of-stability" and len(c) == 3
         assert [r.stepper.lr for r in c.runs] == [0.2, 0.35, 0.6]
         assert PROBES.sharpness_every == 50
+        await press(pilot, "space", "space")
+        overlay = app.main.overlay
+        assert overlay is not None
+        sharp = {c.label: c.sharpness for c in overlay.curves}
+        assert set(sharp) == {"lr 0.2", "lr 0.35", "lr 0.6"}
+        for label, lr in (("lr 0.2", 0.2), ("lr 0.35", 0.35), ("lr 0.6", 0.6)):
+            got = sharp[label]
+            assert got is not None
+            steps, values, limit = got
+            assert list(steps) == [0] and values.size == 1 and limit == pytest.approx(2 / lr)
+        await press(pilot, "4")  # the loss panel, the runs' sharpness in the strip under it
+        text = str(app.main.query_one("#loss").render())
+        assert "sharpness vs 2/lr: " in text and "/5.71" in text  # lr 0.35's value/limit
 
 
 async def test_i_cycles_the_outputs_views_and_the_confusion_is_the_engines() -> None:

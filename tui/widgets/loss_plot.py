@@ -84,7 +84,7 @@ class LossPlot(SnapshotPanel):
         plot = self._build_plot()
         s = self.snapshot
         w, h = max(self.size.width, 20), max(self.size.height, 5)
-        sharp = None if s is None else sharpness_block(s, w, h, self.colourless)
+        sharp = None if s is None else sharpness_block(s, w, h, self.colourless, self.overlay)
         if sharp is None or not isinstance(plot, Lines):
             return plot
         return Lines(plot.lines + sharp.lines)  # under the plot, made that much shorter
@@ -93,7 +93,7 @@ class LossPlot(SnapshotPanel):
         """The plot's width and height: the panel's, less the sharpness strip's rows."""
         w, h = max(self.size.width, 20), max(self.size.height, 5)
         s = self.snapshot
-        sharp = None if s is None else sharpness_block(s, w, h, self.colourless)
+        sharp = None if s is None else sharpness_block(s, w, h, self.colourless, self.overlay)
         return w, h - (0 if sharp is None else len(sharp.lines))
 
     def _build_plot(self) -> Lines | Text:
