@@ -147,3 +147,27 @@ def plot_rows(b: Band, width: int, height: int) -> Plot:
             grid[r][c] = "░"
         grid[row(m)][c] = "•"
     return Plot(["".join(line) for line in grid], max(ys), min(ys))
+
+
+def cell_summary(runs: Sequence[Record]) -> str:
+    """One line on a cell's runs: the final train loss (mean and spread over the seeds that did
+    not diverge), the mean test accuracy (or test loss), how many diverged and where."""
+    if not runs:
+        return ""
+    c = cell_of([r["train_loss"] for r in runs], [bool(r["diverged"]) for r in runs])
+    parts = []
+    if c.mean is not None:
+        spread = "" if c.spread is None else f" ±{100 * c.spread:.0f}%"
+        parts.append(f"final loss {c.mean:.3g}{spread}")
+    live = [r for r in runs if not r["diverged"]]
+    accs = [r["test_accuracy"] for r in live if r.get("test_accuracy") is not None]
+    tests = [r["test_loss"] for r in live if r.get("test_loss") is not None]
+    if accs:
+        parts.append(f"test acc {100 * sum(accs) / len(accs):.1f}%")
+    elif tests:
+        parts.append(f"test loss {sum(tests) / len(tests):.3g}")
+    steps = [r["diverged_at"] for r in runs if r["diverged"] and r.get("diverged_at") is not None]
+    if c.diverged:
+        at = f" (from step {min(steps)})" if steps else ""
+        parts.append(f"{c.diverged}/{c.seeds} diverged{at}")
+    return ", ".join(parts)

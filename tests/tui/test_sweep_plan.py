@@ -8,7 +8,7 @@ from scenarios import load_scenario
 from scenarios.overrides import with_changes
 from tests.tui.app_helpers import fixture
 from tui.cli.heatmap_text import RAMP
-from tui.sweep_grid import Band, band, grid, level, plot_rows
+from tui.sweep_grid import Band, band, cell_summary, grid, level, plot_rows
 from tui.sweep_plan import SweepPlan, defaults, parse
 
 XOR = load_scenario(fixture("xor"))
@@ -112,3 +112,12 @@ def test_plan_pairs_are_the_slices() -> None:
     plan = SweepPlan(("x",), (0.1,), (None,), (0.0, 0.9), (0.0, 0.01), (0,), 10, None)
     assert plan.pairs == [(0.0, 0.0), (0.0, 0.01), (0.9, 0.0), (0.9, 0.01)]
     assert plan.n_runs == 4
+
+
+def test_cell_summary() -> None:
+    runs = [record(0.1, 10, 0, 0.1), record(0.1, 10, 1, 0.3), record(0.1, 10, 2, None, div=True)]
+    for r, acc in zip(runs, (0.9, 0.8, None), strict=True):
+        r["test_accuracy"] = acc
+    runs[2]["diverged_at"] = 17
+    assert cell_summary(runs) == "final loss 0.2 ±71%, test acc 85.0%, 1/3 diverged (from step 17)"
+    assert cell_summary([]) == ""

@@ -227,3 +227,23 @@ async def test_running_again_replaces_a_running_sweep() -> None:
         assert screen.process is not first and screen.ended is not None
         assert not screen.ended.cancelled and screen.ended.returncode == 0
         assert len(screen.records) == 12 and all(r["steps"] == 30 for r in screen.records)
+
+
+async def test_p_shows_the_next_momentum_x_l2_slice() -> None:
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        fields = {"lr": "0.1", "batch": "full", "momentum": "0,0.9", "seeds": "1", "length": "5"}
+        screen = await run_sweep(pilot, fields)
+        assert len(screen.records) == 2
+        heat = screen.query_one(SweepHeatmap)
+        assert heat.grid is not None
+        first = heat.grid.cells[(0.1, None)].mean
+        assert "slice momentum 0 L2 0 (1/2, p)" in str(
+            screen.query_one("#sweep-progress", Static).render()
+        )
+        await press(pilot, "p")
+        assert heat.grid.cells[(0.1, None)].mean != first
+        progress = str(screen.query_one("#sweep-progress", Static).render())
+        assert "slice momentum 0.9 L2 0 (2/2, p)" in progress
+        by_momentum = {r["momentum"]: r["train_loss"] for r in screen.records}
+        assert (first, heat.grid.cells[(0.1, None)].mean) == (by_momentum[0.0], by_momentum[0.9])

@@ -18,7 +18,7 @@ from textual.worker import Worker
 from scenarios.schema import ScenarioError
 
 from ..cli.heatmap_text import batch_label
-from ..sweep_grid import CellKey, band, cell_runs, grid
+from ..sweep_grid import CellKey, band, cell_runs, cell_summary, grid
 from ..sweep_plan import FIELDS, SweepPlan, defaults, parse
 from ..sweep_runner import Ended, SweepProcess
 from ..widgets.sweep_curves import SweepCurves
@@ -288,9 +288,8 @@ class SweepScreen(Screen[None]):
         runs = cell_runs(self.records, key, m, l2)
         title = f"lr {key[0]:g} batch {batch_label(key[1])}"
         if runs:
-            div = sum(1 for r in runs if r["diverged"])
-            title += f": {len(runs)}/{len(plan.seeds)} seeds" + (f", {div} diverged" if div else "")
-        self.query_one(SweepCurves).show(band(runs), title)
+            title += f": {len(runs)}/{len(plan.seeds)} seeds"
+        self.query_one(SweepCurves).show(band(runs), title, cell_summary(runs))
 
     def on_sweep_heatmap_cursor_moved(self, message: SweepHeatmap.CursorMoved) -> None:
         self._show_cell(message.key)

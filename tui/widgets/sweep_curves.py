@@ -19,17 +19,20 @@ class SweepCurves(Widget):
         super().__init__(id=id)
         self.band: Band | None = None
         self.title = ""
+        self.summary = ""
 
-    def show(self, band: Band | None, title: str) -> None:
+    def show(self, band: Band | None, title: str, summary: str = "") -> None:
         self.band = band
         self.title = title
+        self.summary = summary
         self.refresh()
 
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="crop")
         out.append(self.title + "\n", "bold")
+        out.append(self.summary + "\n")
         b = self.band
-        h = self.size.height - 3
+        h = self.size.height - 4
         if b is None or h < 2:
             out.append("no finished run in this cell yet" if b is None and self.title else "")
             return out

@@ -15,6 +15,7 @@ from .colours import no_color_active
 
 CELL = 9  # a glyph, the mean in 6 characters, a mark, a space
 LABEL = 8  # the lr column
+LEGEND = 35  # the legend's first line at most: "loss 1.1e-4 [ .:-=+*#%@] 2.39 (log)"
 
 
 def short(v: float) -> str:
@@ -88,7 +89,7 @@ class SweepHeatmap(Widget, can_focus=True):
 
     def get_content_width(self, container: object, viewport: object) -> int:
         g = self.grid
-        return LABEL + CELL * (len(g.batches) if g else 1)
+        return max(LEGEND, LABEL + CELL * (len(g.batches) if g else 1))
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         g = self.grid
