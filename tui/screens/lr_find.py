@@ -109,9 +109,9 @@ class LrFindScreen(ModalScreen[None]):
         )
         lo, hi = res.suggested_range
         why = {
-            "diverged": "stopped: the smoothed loss passed 4x its best",
+            "diverged": "stopped past 4x the best loss",
             "not finite": "stopped at a non-finite loss",
-            "end": "reached the end below 4x the best",
+            "end": "never past 4x the best loss",
         }[res.stopped]
         self.query_one("#lrfind-summary", Static).update(
             f"from step {self.step}: {len(res.lrs)} iterations, lr {res.lrs[0]:.3g} to "
