@@ -247,3 +247,39 @@ async def test_p_shows_the_next_momentum_x_l2_slice() -> None:
         assert "slice momentum 0.9 L2 0 (2/2, p)" in progress
         by_momentum = {r["momentum"]: r["train_loss"] for r in screen.records}
         assert (first, heat.grid.cells[(0.1, None)].mean) == (by_momentum[0.0], by_momentum[0.9])
+
+
+def test_a_failed_subprocess_ends_with_its_last_stderr_line() -> None:
+    import sys
+
+    from tui.sweep_runner import SweepProcess
+
+    code = (
+        "import json, sys; print(json.dumps({'lr': 0.1}), flush=True); print('not json');"
+        "print('progress', file=sys.stderr); print('x.toml: lr: found -1', file=sys.stderr);"
+        "sys.exit(2)"
+    )
+    p = SweepProcess([sys.executable, "-c", code])
+    p.start()
+    seen: list[dict] = []
+    ended = p.read(seen.append)
+    assert seen == [{"lr": 0.1}]  # a line that is not JSON is skipped
+    assert (ended.returncode, ended.error, ended.summary, ended.cancelled) == (
+        2,
+        "x.toml: lr: found -1",
+        None,
+        False,
+    )
+
+
+async def test_without_colour_the_cells_carry_the_ascii_ramp() -> None:
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await run_sweep(pilot)
+        heat = screen.query_one(SweepHeatmap)
+        heat.no_color = True
+        lines = heat.render().plain.splitlines()
+        assert lines[0].split() == ["lr\\batch", "10", "full"]
+        assert lines[2].startswith("0.5") and "▶ 0.053" in lines[2]  # the best cell
+        assert lines[3].split()[:2] == ["5", "@"]  # the highest loss: the ramp's densest glyph
+        assert lines[-2].startswith("loss 0.053 [ .:-=+*#%@] 2.79 (log)")
