@@ -205,13 +205,20 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("s", "app.pick_scenario", "scenario", "Choose a scenario", "choose another scenario"),
     Key(
+        "t",
+        "app.lessons",
+        "lessons",
+        "Lessons",
+        "lessons: classic results (lr range test, linear scaling, edge of stability, the 1986"
+        " symmetry net, ...), each a scenario with its preset runs to compare",
+    ),
+    Key(
         "v",
         "app.runs_screen",
         "runs",
         "Runs (the ledger)",
         "the ledger's runs: a sortable table (s S); space overlays a run on the loss plot,"
         " enter opens it from its checkpoint, d deletes it",
-        show=False,  # in the footer it would move every snapshot baseline's footer
     ),
     Key(
         "w",
@@ -221,15 +228,6 @@ KEYS: tuple[Key, ...] = (
         "save the focused run's checkpoint to the ledger (weights, optimiser state, batch"
         " order, history); backprop-tui --open ID resumes it bit for bit",
         show=False,
-    ),
-    Key(
-        "t",
-        "app.lessons",
-        "lessons",
-        "Lessons",
-        "lessons: classic results (lr range test, linear scaling, edge of stability, the 1986"
-        " symmetry net, ...), each a scenario with its preset runs to compare",
-        show=False,  # in the footer it would move every snapshot baseline's footer: integrator
     ),
     Key(
         "C",

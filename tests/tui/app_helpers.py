@@ -97,6 +97,9 @@ async def settle(pilot: Pilot[int]) -> None:
             await asyncio.to_thread(app.run_idle.wait, 10)
         # a cancelled worker (a paused run, or any at exit) raises here: run_idle covers it
         await asyncio.gather(*(w.wait() for w in list(app.workers)), return_exceptions=True)
+        late = getattr(app.screen, "late_shown", None)
+        if late is not None and not late.is_set():  # panels a stop held back: their timer
+            await asyncio.wait_for(late.wait(), 10)
     await pilot._wait_for_screen()
 
 

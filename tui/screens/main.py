@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
@@ -62,6 +63,9 @@ class MainScreen(Screen[None]):
         self.overlay: Overlay | None = None  # the comparison's curves with it (None: one run)
         self.current_panel = 0  # index in PANELS: the one shown (small terminals) and focused
         self._tabs_key: tuple[tuple[str, str], ...] = ()
+        # cleared while panels a stop held back wait for their timer (tests wait on it)
+        self.late_shown = asyncio.Event()
+        self.late_shown.set()
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -137,6 +141,7 @@ class MainScreen(Screen[None]):
         for pid in self.pacing.due(self.engine.paced, hidden):
             self.panel(pid).show(snap)
         self._update_map_size()
+        self.call_after_refresh(self._update_map_size)  # once this snapshot's layout settled
         self._update_tabs()
 
     def show_all(self) -> None:
@@ -151,10 +156,12 @@ class MainScreen(Screen[None]):
         for pid in now:
             self.panel(pid).show(self.snapshot)
         if wait > 0:
+            self.late_shown.clear()
             self.set_timer(wait, self._show_late)
 
     def _show_late(self) -> None:
         """The panels a stop held back show the newest snapshot (a new run paces them)."""
+        self.late_shown.set()
         if self.engine.running or self.snapshot is None or not self.has_panels:
             return
         for pid in self.pacing.late():
@@ -173,7 +180,14 @@ class MainScreen(Screen[None]):
         region = self.panel("map").content_region
         comparison = self.engine.comparison
         if region.width > 0 and region.height > 0 and comparison is not None:
-            comparison.decision_size = (region.width, 2 * region.height)  # every run's
+            size = (region.width, 2 * region.height)
+            if size == comparison.decision_size:
+                return
+            comparison.decision_size = size  # every run's
+            # the layout moved (e.g. the status line took another row when a run stopped):
+            # a paused screen must not keep a map computed for the old size
+            if not self.engine.running:
+                self.app.call_after_refresh(self.engine.put, "show")
 
     # ---- tabs ------------------------------------------------------------------------------
     def visible_panels(self) -> list[int]:

@@ -85,6 +85,10 @@ def status_parts(
         # it changes every step: its room is the longest ('lr 1.234e-05'), so nothing moves
         parts[-1] = (parts[-1][0].ljust(12), "")
         parts.append((f"({format_lr(base)} x {snap.settings.schedule})", "dim"))
+    eff = snap.settings.effective_lr
+    if eff is not None and eff != snap.settings.lr:  # SGD with momentum: lr/(1-momentum)
+        text = f"(effective {format_lr(eff)})"
+        parts.append((text.ljust(21) if snap.settings.schedule else text, "dim"))
     if "lr" in pending:
         parts.append((f"(lr {format_lr(pending['lr'])} from next step)", "italic"))  # type: ignore[arg-type]
     parts.append((format_batch(snap.settings.batch_size, n), ""))
