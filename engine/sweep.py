@@ -262,10 +262,18 @@ def _init_worker(setup: SweepSetup, progress: Any) -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def _work(index: int, task: SweepTask) -> tuple[int, list[Record]]:
+def _work(index: int, task: SweepTask) -> tuple[int, list[Record], int]:
+    """One task in a worker: its records and the model-steps it reported on the queue."""
     assert _SETUP is not None
     q = _PROGRESS
-    return index, run_task(_SETUP, task, lambda n: q.put((index, n)))
+    sent = 0
+
+    def report(n: int) -> None:
+        nonlocal sent
+        sent += n
+        q.put((index, n))
+
+    return index, run_task(_SETUP, task, report), sent
 
 
 @dataclass
@@ -355,16 +363,31 @@ def _in_processes(
         initializer=_init_worker,
         initargs=(setup, q),
     )
+    # A queue's items go through a feeder thread, so a task's result can arrive before its last
+    # progress items: on completion the task's count is made up to what it sent, and items
+    # that come later for a finished task are dropped, so the total ends exact.
+    counted: dict[int, int] = {}
+    finished: set[int] = set()
+
+    def drain() -> None:
+        for index, n in _drain(q):
+            if index not in finished:
+                counted[index] = counted.get(index, 0) + n
+                progress(n)
+
     try:
-        pending: set[Future[tuple[int, list[Record]]]] = {
+        pending: set[Future[tuple[int, list[Record], int]]] = {
             pool.submit(_work, i, t) for i, t in enumerate(tasks)
         }
         while pending:
             done, pending = wait(pending, timeout=REPORT_SECONDS, return_when=FIRST_COMPLETED)
-            _drain(q, progress)
+            drain()
             for fut in done:
-                yield fut.result()
-        _drain(q, progress)
+                index, records, sent = fut.result()
+                finished.add(index)
+                if sent > counted.get(index, 0):
+                    progress(sent - counted.get(index, 0))
+                yield index, records
     except BaseException:
         # Ctrl-C, a signal, or a failed task: the running stacks must not be waited for (the
         # pool has no public way to stop a running task before Python 3.14's terminate_workers)
@@ -378,10 +401,11 @@ def _in_processes(
     pool.shutdown()
 
 
-def _drain(q: Any, progress: Callable[[int], None]) -> None:
+def _drain(q: Any) -> list[tuple[int, int]]:
+    """The (task index, model-steps) items waiting on the queue now."""
+    items = []
     while True:
         try:
-            _, n = q.get_nowait()
+            items.append(q.get_nowait())
         except queue.Empty:
-            return
-        progress(n)
+            return items
