@@ -72,8 +72,10 @@ class BackpropApp(App[int]):
         """
         super().__init__()
         limit_blas_threads()  # the UI thread keeps a core: BLAS threads fought it on 2 cores
+        from .cli.args import recording  # numpy-free
+
         recorder = None
-        if record:
+        if record and recording(False):  # the app's --no-record says no through the environment
             from .ledger_recorder import LedgerRecorder
 
             recorder = LedgerRecorder()

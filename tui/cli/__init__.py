@@ -11,7 +11,7 @@ from pathlib import Path
 from scenarios.defaults import BUNDLED_DIR, DEFAULT_SCENARIO
 
 # Textual is imported only when the app opens: a headless `train` must not pay for it.
-from .args import CMDLINE, HOME_ENV, add_home_argument
+from .args import CMDLINE, HOME_ENV, NO_RECORD_ENV, add_home_argument
 from .errors import EXIT_INTERRUPTED, PROG, OneLineParser, fail
 
 
@@ -31,6 +31,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="the app's panels redraw at most N times a second while running (slow links)",
     )
     add_home_argument(p, None)
+    p.add_argument(
+        "--no-record",
+        dest="app_no_record",  # apart from train's and sweep's own --no-record
+        action="store_true",
+        help="the app records no run in the ledger (nor do the sweeps it starts)",
+    )
     p.add_argument(
         "--open",
         metavar="ID|FILE.npz",
@@ -157,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail(f"{CMDLINE}: --home: found ''; allowed: a directory path")
         # for everything this process starts too: the app's ledger, sweep workers
         os.environ[HOME_ENV] = args.home
+    if args.app_no_record:
+        os.environ[NO_RECORD_ENV] = "1"  # the app reads it, and the sweeps it starts
     needs_source = args.command in ("train", "gradcheck", "sweep", "lr-find")
     resuming = args.command == "train" and args.resume is not None
     if needs_source and args.scenario is None and args.data is None and not resuming:

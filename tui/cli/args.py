@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING, Any
 
 # numpy-free: the scenarios package loads its numpy modules only when they are used
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 
 CMDLINE = "command line"  # where an option's error is, as a scenario file's path would be
 HOME_ENV = "BACKPROP_TUI_HOME"  # engine.ledger.home.ENV, named here without importing numpy
+# set by the app's --no-record for the process and what it starts (the sweep screen's sweeps)
+NO_RECORD_ENV = "BACKPROP_TUI_NO_RECORD"
+
+
+def recording(no_record_flag: bool) -> bool:
+    """Whether a command records its runs: not with --no-record, nor under an app started so."""
+    return not no_record_flag and os.environ.get(NO_RECORD_ENV) != "1"
 
 
 def add_home_argument(p: argparse.ArgumentParser, default: object) -> None:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from scenarios.schema import ScenarioError
 
-from .args import CMDLINE, add_source_arguments, load_source, option_int
+from .args import CMDLINE, add_source_arguments, load_source, option_int, recording
 from .errors import EXIT_INTERRUPTED, fail
 from .heatmap_text import Cell, batch_label, cell_of, render
 
@@ -205,7 +205,7 @@ def run_sweep_command(args: argparse.Namespace, out: TextIO | None = None) -> in
             )
         setup = _setup(scn, first, seeds)
         config = _base_config(scn)
-        ledger = None if args.no_record else _open_ledger()
+        ledger = _open_ledger() if recording(args.no_record) else None
     except ScenarioError as exc:
         return fail(str(exc))
     except (ValueError, MemoryError) as exc:

@@ -22,7 +22,7 @@ from engine.ledger import LedgerError
 from scenarios import Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
-from .args import CMDLINE, load_source, option_float, option_int
+from .args import CMDLINE, load_source, option_float, option_int, recording
 from .diagnostics import Diagnostics
 from .errors import fail
 from .progress import Progress, number, share
@@ -127,7 +127,7 @@ def run_train(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 "only for classification",
             )
         diag = Diagnostics.from_args(args, scn.training.seed)
-        if not args.no_record:
+        if recording(args.no_record):
             record(job)  # last: a command refused above leaves no run in the ledger
     except (ScenarioError, CheckpointError, LedgerError) as exc:
         return fail(str(exc))
