@@ -22,13 +22,14 @@ from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
 
 if TYPE_CHECKING:
-    from .schedules import Schedule
+    from .schedules import BatchSchedule, Schedule
     from .stepper import Stepper
 
 FORMAT = "backprop-tui-checkpoint"
 # 2: the batch order (RNG state, permutation, position), the Stepper's counters, its settings
 # (base lr, batch size, schedule), the last evaluation and the history's curves, so a run resumes
-# bit for bit. Version 1 files still load (weights, optimiser state, step, epoch).
+# bit for bit. Version 1 files still load (weights, optimiser state, step, epoch). The settings'
+# batch schedule came later within version 2: a file without it keeps the stepper's.
 VERSION = 2
 
 
@@ -50,7 +51,8 @@ class Checkpoint:
     batcher: dict[str, Any] | None = None  # BatcherState.to_json()
     perm: np.ndarray | None = None  # the batch order of the epoch in progress
     counters: dict[str, int] = field(default_factory=dict)  # Stepper.counters()
-    settings: dict[str, Any] = field(default_factory=dict)  # base lr, batch size, schedule text
+    # base lr, batch size, the lr and batch schedules' texts
+    settings: dict[str, Any] = field(default_factory=dict)
     last_eval: dict[str, float | None] = field(default_factory=dict)
     last_eval_step: int | None = None
     # the history's curves: loss (iteration index, batch loss), evals (step, 4 figures)
@@ -86,6 +88,14 @@ class Checkpoint:
                 schedule = parse_schedule(self.settings["schedule"])
             except ValueError as e:
                 raise CheckpointError(f"checkpoint's lr schedule: {_one(e)}") from None
+        batch_schedule = None
+        if "batch_schedule" in self.settings:
+            from .schedules import parse_batch_schedule
+
+            try:
+                batch_schedule = parse_batch_schedule(self.settings["batch_schedule"])
+            except ValueError as e:
+                raise CheckpointError(f"checkpoint's batch schedule: {_one(e)}") from None
         stepper.reset()
         stepper.net.params[...] = self.net.params
         if self.optimizer is not None and type(self.optimizer) is not type(stepper.opt):
@@ -97,11 +107,12 @@ class Checkpoint:
         if self.opt_state:
             stepper.opt.load_state(self.opt_state)
         stepper.step = self.step
-        self._restore_settings(stepper, schedule)
+        # the batch order first: the batch in force follows the schedule from the epochs done
         if batcher is not None:
             stepper.batcher.load_state(batcher)
         else:
             stepper.batcher.epoch = self.epoch
+        self._restore_settings(stepper, schedule, batch_schedule)
         # the next evaluation: saved, or the first multiple of eval_every after the step
         every = stepper.eval_every
         counters = {"eval_due": (self.step // every + 1) * every, "above": 0, "streak": 0}
@@ -113,8 +124,12 @@ class Checkpoint:
             stepper.last_eval_step = self.last_eval_step
         stepper.touch()
 
-    def _restore_settings(self, stepper: Stepper, schedule: Schedule | None) -> None:
+    def _restore_settings(
+        self, stepper: Stepper, schedule: Schedule | None, batch_schedule: BatchSchedule | None
+    ) -> None:
         s = self.settings
+        if batch_schedule is not None:
+            stepper.set_batch_schedule(batch_schedule)
         if "batch_size" in s:
             stepper.set_batch_size(s["batch_size"])
         elif self.batch_size is not None:
@@ -194,7 +209,12 @@ def _stepper_state(st: Stepper, arrays: dict[str, np.ndarray]) -> dict[str, Any]
     return {
         "batcher": b.to_json(),
         "counters": st.counters(),
-        "settings": {"lr": st.lr, "batch_size": st.batch_size, "schedule": str(st.schedule)},
+        "settings": {
+            "lr": st.lr,
+            "batch_size": st.batch_size,
+            "schedule": str(st.schedule),
+            "batch_schedule": str(st.batch_schedule),
+        },
         "last_eval": {k: _clean(v) for k, v in st.last_eval.items()},
         "last_eval_step": st.last_eval_step,
     }

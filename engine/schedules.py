@@ -202,3 +202,117 @@ def _suggest(word: str, choices: tuple[str, ...]) -> str:
 
 
 CONSTANT = Schedule()  # the default: the base lr at every step
+
+
+# ---- batch-size schedules ---------------------------------------------------------------------
+BATCH_SYNTAX = "constant, step:every=N,factor=F or step:epochs=E,factor=F (N, E >= 1; F >= 2 whole)"
+
+
+@dataclass(frozen=True)
+class BatchSchedule:
+    """batch(step) = base batch x ``factor`` ** k, capped at the training set, k being
+    ``step // every`` (iterations done) or ``epoch // epochs`` (epochs done) for ``step``, 0 for
+    ``constant``. Integers only (a whole factor), so a batch is always a whole number of rows.
+
+    Like the lr schedule it depends on the state alone (step, epoch), so undo, reset and a
+    resumed checkpoint get the same batch without any schedule state. A full-batch base stays
+    full. Growing the batch instead of decaying the lr: Smith et al. (2017).
+    """
+
+    kind: str = "constant"
+    every: int = 0  # grow every this many iterations (0: not by iterations)
+    epochs: int = 0  # grow every this many epochs (0: not by epochs)
+    factor: int = 2
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("constant", "step"):
+            raise ScheduleError(
+                f"found kind {self.kind!r}{_suggest(self.kind, ('constant', 'step'))}",
+                BATCH_SYNTAX,
+            )
+        if self.kind == "step":
+            _check_int("every", self.every, 0)
+            _check_int("epochs", self.epochs, 0)
+            if (self.every > 0) == (self.epochs > 0):
+                raise ScheduleError(
+                    f"found every={self.every}, epochs={self.epochs}",
+                    "exactly one of every=N or epochs=E: " + BATCH_SYNTAX,
+                )
+            f = self.factor
+            if isinstance(f, bool) or not isinstance(f, int) or not 2 <= f <= 1024:
+                raise ScheduleError(f"found factor={f!r}", "factor a whole number in [2, 1024]")
+
+    @property
+    def is_constant(self) -> bool:
+        return self.kind == "constant"
+
+    def batch_at(self, base: int | None, step: int, epoch: int, n: int) -> int | None:
+        """The batch size of the iteration starting after ``step`` iterations and ``epoch``
+        completed epochs, from the base ``base`` (None: full batch) on ``n`` training rows."""
+        if base is None or self.kind == "constant":
+            return base
+        k = step // self.every if self.every else epoch // self.epochs
+        batch = base
+        for _ in range(k):  # at most log2(n) rounds: the cap stops it
+            if batch >= n:
+                break
+            batch *= self.factor
+        return min(batch, max(n, base)) if batch > base else base
+
+    def describe(self) -> str:
+        """Short words for a status line: 'batch x2 every 7 epochs'."""
+        if self.kind == "constant":
+            return "constant"
+        unit = f"{self.every:,} steps" if self.every else f"{self.epochs:,} epochs"
+        return f"batch x{self.factor} every {unit}"
+
+    def __str__(self) -> str:
+        """The canonical text: parse_batch_schedule(str(s)) == s."""
+        if self.kind == "constant":
+            return "constant"
+        key = f"every={self.every}" if self.every else f"epochs={self.epochs}"
+        return f"step:{key},factor={self.factor}"
+
+
+def parse_batch_schedule(text: str) -> BatchSchedule:
+    """A BatchSchedule from its text (BATCH_SYNTAX), e.g. ``step:epochs=7,factor=2``.
+
+    Raises ScheduleError (one line) on anything else; spaces and upper case are accepted."""
+    if not isinstance(text, str):
+        raise ScheduleError(f"found {text!r}, not text", BATCH_SYNTAX)
+    if len(text) > MAX_TEXT:
+        raise ScheduleError(f"found {len(text)} characters", f"at most {MAX_TEXT}: {BATCH_SYNTAX}")
+    source = text.strip().lower()
+    if not source:
+        raise ScheduleError("found an empty batch schedule", BATCH_SYNTAX)
+    kind, colon, rest = (s.strip() for s in source.partition(":"))
+    if kind == "constant" and not colon:
+        return BatchSchedule()
+    if kind != "step" or not rest:
+        hint = "" if kind in ("constant", "step") else _suggest(kind, ("constant", "step"))
+        raise ScheduleError(f"found {text.strip()!r}{hint}", BATCH_SYNTAX)
+    values: dict[str, int] = {}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, eq, value = (s.strip() for s in item.partition("="))
+        if key not in ("every", "epochs", "factor"):
+            keys = ("every", "epochs", "factor")
+            raise ScheduleError(f"found {key!r} in step{_suggest(key, keys)}", BATCH_SYNTAX)
+        if not eq or not value:
+            raise ScheduleError(f"found {item!r} in step", f"{key}=VALUE")
+        try:
+            x = float(value)
+        except ValueError:
+            raise ScheduleError(f"found {key}={value!r}", f"{key} a whole number") from None
+        low = 2 if key == "factor" else 1
+        if not math.isfinite(x) or x != int(x) or x < low:
+            raise ScheduleError(f"found {key}={value}", f"{key} a whole number >= {low}")
+        values[key] = int(x)
+    if "every" not in values and "epochs" not in values:
+        raise ScheduleError(f"found {text.strip()!r} without every= or epochs=", BATCH_SYNTAX)
+    try:
+        return BatchSchedule("step", **values)
+    except ScheduleError as e:
+        raise ScheduleError(f"{e.found} in {text.strip()!r}", e.allowed) from None
+
+
+CONSTANT_BATCH = BatchSchedule()  # the default: the base batch at every step

@@ -16,7 +16,7 @@ from .fastpath import run_fast
 from .history import History
 from .network import Network
 from .optimizers import HYPER_CHECKS, Optimizer
-from .schedules import CONSTANT, Schedule
+from .schedules import CONSTANT, CONSTANT_BATCH, BatchSchedule, Schedule
 from .undo import Saved, UndoRing
 from .unitpath import UNIT_FUNCTIONS
 from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence, IterationState, Phase, RunResult, Unit
@@ -39,7 +39,9 @@ class Stepper:
 
     The learning rate in force (``lr_in_force``, the optimiser's ``lr`` while an iteration runs,
     and each history row's lr) is the base ``lr`` (what ``set_lr`` sets) x ``schedule.lr_at(step)``
-    at the start of each iteration, on the unit and the fast path alike.
+    at the start of each iteration, on the unit and the fast path alike. Likewise the batch size
+    in force (``batch_in_force``) is ``batch_schedule.batch_at`` of the base ``batch_size`` (what
+    ``set_batch_size`` sets) at the step and epoch each iteration starts from.
 
     Divergence (``diverged``, a Divergence saying which rule) is either a non-finite loss,
     gradient or weight (the iteration is rejected), or the explosion rule: the batch loss per
@@ -63,6 +65,7 @@ class Stepper:
         undo_depth: int = 100,
         task: str = "classification",
         schedule: Schedule = CONSTANT,
+        batch_schedule: BatchSchedule = CONSTANT_BATCH,
     ) -> None:
         if task not in ("classification", "regression"):
             raise ValueError(f"unknown task {task!r}; valid: classification, regression")
@@ -86,12 +89,17 @@ class Stepper:
         self.task = task
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.batcher = Batcher(self.X.shape[0], batch_size, rng)
+        # the batcher's size is the one in force; the base and the batch schedule live here
+        self._base_batch = self.batcher.batch_size
+        self._batch_schedule = batch_schedule
+        self._batch_scheduled = not batch_schedule.is_constant
         if eval_every < 1:
             raise ValueError(f"eval_every must be >= 1, got {eval_every}")
         self.eval_every = int(eval_every)
         self.undo_depth = int(undo_depth)
         self.step = 0
         self._sync_lr()
+        self._sync_batch()
         # changes whenever anything a snapshot shows changes: the one cache key for the UI
         self.version = next(_VERSIONS)
         self.pending: dict[str, object] = {}
@@ -217,7 +225,25 @@ class Stepper:
 
     @property
     def batch_size(self) -> int | None:
+        """The base batch size (what set_batch_size sets); the batch schedule grows it."""
+        return self._base_batch
+
+    @property
+    def batch_schedule(self) -> BatchSchedule:
+        return self._batch_schedule
+
+    @property
+    def batch_in_force(self) -> int | None:
+        """The current iteration's batch size; at a boundary, the next iteration's."""
         return self.batcher.batch_size
+
+    def _sync_batch(self) -> None:
+        """Put the batch size for the iteration about to start in the batcher (from the step and
+        the epochs done, which undo, reset and a checkpoint restore)."""
+        b = self._batch_schedule.batch_at(
+            self._base_batch, self.step, self.batcher.epoch, self.batcher.n
+        )
+        self.batcher.set_batch_size(b)
 
     def _fresh_state(self) -> IterationState:
         L = self.net.n_layers
@@ -238,7 +264,13 @@ class Stepper:
 
     def _apply(self, name: str, value: object) -> None:
         if name == "batch_size":
-            self.batcher.set_batch_size(check_batch_size(value))
+            self._base_batch = check_batch_size(value)
+            self._sync_batch()
+        elif name == "batch_schedule":
+            assert isinstance(value, BatchSchedule)
+            self._batch_schedule = value
+            self._batch_scheduled = not value.is_constant
+            self._sync_batch()
         elif name == "lr":
             self._base_lr = float(value)  # type: ignore[arg-type]  # checked by set_lr
             self._sync_lr()
@@ -310,6 +342,12 @@ class Stepper:
             raise TypeError(f"expected a Schedule, got {type(schedule).__name__}")
         return self._set("schedule", schedule)
 
+    def set_batch_schedule(self, schedule: BatchSchedule) -> bool:
+        """A new batch-size schedule, from the next iteration on (its size at the current step)."""
+        if not isinstance(schedule, BatchSchedule):
+            raise TypeError(f"expected a BatchSchedule, got {type(schedule).__name__}")
+        return self._set("batch_schedule", schedule)
+
     def _apply_pending(self) -> None:
         for name, value in self.pending.items():
             self._apply(name, value)
@@ -336,6 +374,7 @@ class Stepper:
         self._units_done = 0
         self.it = self._fresh_state()
         self._sync_lr()  # the step went back: so did the schedule
+        self._sync_batch()
 
     def counters(self) -> dict[str, int]:
         """What a checkpoint needs beyond weights, optimiser, batch order and settings to go on
@@ -431,6 +470,7 @@ class Stepper:
         self.last_eval_step = None
         self.dead_fraction = []
         self._sync_lr()
+        self._sync_batch()
 
     # ---- unit by unit ---------------------------------------------------------------------
     def step_unit(self) -> Unit | None:
@@ -526,6 +566,8 @@ class Stepper:
         self.opt.bind(self.net)
         if self._scheduled:
             self._sync_lr()
+        if self._batch_scheduled:
+            self._sync_batch()
         self._start_state = self._save()
         it = self._fresh_state()
         self._epoch_before = self.batcher.epoch
@@ -547,6 +589,8 @@ class Stepper:
         """
         if self._scheduled:
             self.opt.lr = self._base_lr * self._schedule.lr_at(self.step)
+        if self._batch_scheduled:
+            self._sync_batch()
         batcher = self.batcher
         mark = batcher.state()
         if self._undo.depth:
@@ -592,6 +636,8 @@ class Stepper:
             self._maybe_eval()
         if self.pending:
             self._apply_pending()
+        if self._batch_scheduled:  # the next iteration's batch, in force (and shown) from now
+            self._sync_batch()
         return not tripped
 
     def reject_iteration(self, divergence: Divergence) -> bool:

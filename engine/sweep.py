@@ -91,6 +91,15 @@ class SweepSetup:
     beta2: float = 0.999
     eps: float = 1e-8
     schedule: str = "constant"  # the lr schedule's text (engine.schedules.parse_schedule)
+    batch_schedule: str = "constant"  # refused unless constant (see __post_init__)
+
+    def __post_init__(self) -> None:
+        # a stack trains its runs at one batch size throughout; a growing batch is train's
+        if self.batch_schedule != "constant":
+            raise ValueError(
+                f"training.batch_schedule: found {self.batch_schedule!r}; allowed: constant in a "
+                "sweep (its runs share one batch size; train runs a batch schedule)"
+            )
 
     @property
     def n_train(self) -> int:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine import SGD, Adam, Network, Optimizer, Stepper
-from engine.schedules import parse_schedule
+from engine.schedules import parse_batch_schedule, parse_schedule
 
 from .csvdata import load_csv, load_npz
 from .datasets import GENERATORS, generate
@@ -174,5 +174,6 @@ def build(scn: Scenario, seed: int | None = None, undo_depth: int = 100) -> Buil
         undo_depth=undo_depth,
         task=data.task,
         schedule=parse_schedule(t.schedule),
+        batch_schedule=parse_batch_schedule(t.batch_schedule),
     )
     return Built(net, opt, stepper, data)

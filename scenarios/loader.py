@@ -18,7 +18,7 @@ from engine.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS, VALID_PAIRS
 from engine.network import DTYPES
-from engine.schedules import ScheduleError, parse_schedule
+from engine.schedules import ScheduleError, parse_batch_schedule, parse_schedule
 
 from .datasets import GENERATORS
 from .defaults import BUNDLED_DIR, DEFAULT_SCENARIO
@@ -67,6 +67,7 @@ TRAINING_KEYS = (
     "eval_every",
     "seed",
     "schedule",
+    "batch_schedule",
 )
 TASKS = ("classification", "regression")
 DEFAULT_STEPS = 1000
@@ -315,6 +316,11 @@ def _training(t: TomlTable) -> TrainingSpec:
         schedule = str(parse_schedule(schedule))
     except ScheduleError as e:
         raise t.error("schedule", e.found, e.allowed) from None
+    batch_schedule = t.string("batch_schedule", "constant")
+    try:
+        batch_schedule = str(parse_batch_schedule(batch_schedule))
+    except ScheduleError as e:
+        raise t.error("batch_schedule", e.found, e.allowed) from None
     return TrainingSpec(
         optimizer or "sgd",
         lr,
@@ -330,4 +336,5 @@ def _training(t: TomlTable) -> TrainingSpec:
         eval_every,
         seed,
         schedule,
+        batch_schedule,
     )

@@ -45,6 +45,7 @@ _LABELS = {
     "training.optimizer": "opt",
     "training.momentum": "momentum",
     "training.schedule": "schedule",
+    "training.batch_schedule": "batch schedule",
     "network.activation": "act",
     "network.hidden": "hidden",
     "seed": "seed",

@@ -97,6 +97,8 @@ class TrainingSpec:
     seed: int  # seeds weight initialisation and batch shuffling
     # the lr schedule's canonical text (engine.schedules: str(parse_schedule(text)))
     schedule: str = "constant"
+    # the batch-size schedule's canonical text (engine.schedules: parse_batch_schedule)
+    batch_schedule: str = "constant"
 
     def total_steps(self, steps_per_epoch: int) -> int:
         """The run's length in iterations: ``steps``, or ``epochs`` whole passes."""

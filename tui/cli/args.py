@@ -108,6 +108,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "warmup:steps=N[+step:...|+cosine:...]",
     )
     p.add_argument(
+        "--batch-schedule",
+        metavar="TEXT",
+        help="batch-size schedule: constant, step:every=N,factor=F (x F every N steps) or "
+        "step:epochs=E,factor=F (every E epochs), capped at the training set",
+    )
+    p.add_argument(
         "--target-accuracy", metavar="F", help="stop once training accuracy reaches F (0-1]"
     )
     p.add_argument("--eval-every", metavar="N", help="evaluate every N iterations")

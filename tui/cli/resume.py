@@ -26,6 +26,7 @@ CONFIG_FLAGS = {
     "--activation": "network.activation",
     "--init": "network.init",
     "--schedule": "training.schedule",
+    "--batch-schedule": "training.batch_schedule",
 }
 # What --resume refuses: a resumed run goes on with its own scenario and settings.
 _NOT_WITH_RESUME = (
@@ -37,7 +38,7 @@ _NOT_WITH_RESUME = (
     ("--momentum", "momentum"),
     ("--seed", "seed"),
     ("--eval-every", "eval_every"),
-    *((flag, flag[2:]) for flag in CONFIG_FLAGS),
+    *((flag, flag[2:].replace("-", "_")) for flag in CONFIG_FLAGS),
 )
 
 
@@ -60,8 +61,9 @@ def parse_hidden(text: str) -> list[int]:
 
 
 def config_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
-    """The scenario with --optimizer, --l1, --l2, --hidden, --activation, --init and --schedule
-    applied, each checked as the scenario file's key would be; an error names the flag."""
+    """The scenario with --optimizer, --l1, --l2, --hidden, --activation, --init, --schedule and
+    --batch-schedule applied, each checked as the scenario file's key would be; an error names
+    the flag."""
     changes: dict[str, object] = {}
     if args.optimizer is not None:
         changes["training.optimizer"] = args.optimizer
@@ -71,8 +73,8 @@ def config_overrides(scn: Scenario, args: argparse.Namespace) -> Scenario:
             changes[CONFIG_FLAGS[flag]] = value
     if args.hidden is not None:
         changes["network.hidden"] = parse_hidden(args.hidden)
-    for flag in ("--activation", "--init", "--schedule"):
-        value = getattr(args, flag[2:])
+    for flag in ("--activation", "--init", "--schedule", "--batch-schedule"):
+        value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None:
             changes[CONFIG_FLAGS[flag]] = value
     if not changes:

@@ -321,6 +321,7 @@ def _setup(scn: Any, first: Any, seeds: Sequence[int]) -> Any:
         t.beta2,
         t.eps,
         getattr(t, "schedule", "constant"),
+        getattr(t, "batch_schedule", "constant"),
     )
 
 
