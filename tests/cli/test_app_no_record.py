@@ -14,7 +14,8 @@ from tui.cli.args import NO_RECORD_ENV, recording
 def test_no_record_reaches_the_app_through_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(NO_RECORD_ENV, raising=False)
+    # set (not deleted) so monkeypatch restores it: main() sets it in os.environ for the process
+    monkeypatch.setenv(NO_RECORD_ENV, "0")
     seen: list[bool] = []
     fake = types.ModuleType("tui.app")
 
