@@ -259,6 +259,29 @@ class BatchSchedule:
             batch *= self.factor
         return min(batch, max(n, base)) if batch > base else base
 
+    def steps_to_epoch(
+        self, base: int | None, n: int, epochs: int, step: int = 0, epoch: int = 0, pos: int = 0
+    ) -> int:
+        """The step at which ``epochs`` epochs are complete, going on from ``step`` with
+        ``epoch`` epochs done and ``pos`` rows of the current one drawn (a Batcher's walk: the
+        last batch of an epoch may be short). A run told to train E epochs trains this long."""
+        if epoch >= epochs:
+            return step
+        if self.kind == "constant" or base is None:
+            b = n if base is None or base >= n else base
+            per_epoch = -(-n // b)
+            first = -(-(n - pos) // b) if pos else per_epoch  # the rest of the current epoch
+            return step + first + (epochs - epoch - 1) * per_epoch
+        while epoch < epochs:  # one round per iteration: the batch may change at any step
+            grown = self.batch_at(base, step, epoch, n)
+            assert grown is not None  # a batch size in, a batch size out
+            pos += grown
+            step += 1
+            if pos >= n:
+                pos = 0
+                epoch += 1
+        return step
+
     def describe(self) -> str:
         """Short words for a status line: 'batch x2 every 7 epochs'."""
         if self.kind == "constant":

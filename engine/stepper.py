@@ -237,6 +237,16 @@ class Stepper:
         """The current iteration's batch size; at a boundary, the next iteration's."""
         return self.batcher.batch_size
 
+    def steps_to_epoch(self, epochs: int, from_start: bool = False) -> int:
+        """The step at which ``epochs`` epochs are complete under the batch schedule, going on
+        from this state (a boundary), or from the run's start with ``from_start``."""
+        b = self.batcher
+        if from_start:
+            return self._batch_schedule.steps_to_epoch(self._base_batch, b.n, epochs)
+        return self._batch_schedule.steps_to_epoch(
+            self._base_batch, b.n, epochs, self.step, b.epoch, b.pos
+        )
+
     def _sync_batch(self) -> None:
         """Put the batch size for the iteration about to start in the batcher (from the step and
         the epochs done, which undo, reset and a checkpoint restore)."""

@@ -22,6 +22,15 @@ def test_every_run_validates_against_its_scenario() -> None:
     check_lessons()  # raises ScenarioError naming the lesson and key
 
 
+def test_lesson_5_grows_the_batch_where_the_other_run_decays_the_lr() -> None:
+    """circles: 300 training samples, 30 steps an epoch at batch 10: epoch 7 is step 210."""
+    x = find_lesson("5")
+    decay, grow = (dict(r.changes) for r in x.runs[:2])
+    assert decay["training.schedule"] == "step:every=210,factor=0.5"
+    assert grow["training.batch_schedule"] == "step:epochs=7,factor=2"
+    assert "--batch-schedule" in x.commands()[1] and "363 updates" in x.measured
+
+
 def test_edge_of_stability_lesson_uses_the_bundled_scenario() -> None:
     x = find_lesson("4")
     assert x is find_lesson("edge-of-stability") and x.scenario == "edge-of-stability"
@@ -39,5 +48,5 @@ def test_run_flags() -> None:
     assert run.train_args() == ["--batch-size", "full", "--hidden", "16,8", "--lr", "0.05"]
     assert set(TRAIN_FLAGS.values()) <= {
         "--lr", "--momentum", "--batch-size", "--steps", "--epochs", "--optimizer", "--l1",
-        "--l2", "--schedule", "--hidden", "--activation", "--init", "--seed",
+        "--l2", "--schedule", "--batch-schedule", "--hidden", "--activation", "--init", "--seed",
     }  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 from engine import load_checkpoint
 from engine.checkpoint import Checkpoint
 from engine.ledger import Ledger, LedgerError, RunInfo, fingerprint
+from engine.stepper import Stepper
 from scenarios import Built, Scenario, ScenarioError, build
 from scenarios.overrides import from_config, resolved_config, with_changes
 
@@ -125,7 +126,7 @@ def prepare(scn: Scenario | None, args: argparse.Namespace, built: Built | None)
     else:
         assert scn is not None and built is not None
         st = built.stepper
-        job = Job(scn, built, scn.training.total_steps(st.steps_per_epoch))
+        job = Job(scn, built, _planned(scn, st))
         job.fingerprint = fingerprint(st.initial_params)
     return job
 
@@ -205,6 +206,15 @@ def load_run(spec: str, key: str) -> tuple[Scenario, Checkpoint, RunInfo | None]
     return scn, ck, info
 
 
+def _planned(scn: Scenario, st: Stepper) -> int:
+    """The run's planned length in steps: training.steps, or its epochs (under a batch schedule,
+    the step at which they are complete: a growing batch makes later epochs shorter)."""
+    t = scn.training
+    if t.epochs is not None and not st.batch_schedule.is_constant:
+        return st.steps_to_epoch(t.epochs, from_start=True)
+    return t.total_steps(st.steps_per_epoch)
+
+
 def _resumed(args: argparse.Namespace) -> Job:
     for flag, dest in _NOT_WITH_RESUME:
         if getattr(args, dest, None) is not None:
@@ -234,9 +244,13 @@ def _resumed(args: argparse.Namespace) -> Job:
     if more is not None:
         job.total = st.step + more
     elif epochs is not None:
-        job.total = st.step + epochs * st.steps_per_epoch
+        job.total = (
+            st.step + epochs * st.steps_per_epoch
+            if st.batch_schedule.is_constant
+            else st.steps_to_epoch(st.epoch + epochs)
+        )
     else:
-        job.total = scn.training.total_steps(st.steps_per_epoch)
+        job.total = _planned(scn, st)
         if st.step >= job.total:
             raise ScenarioError(
                 CMDLINE,
