@@ -113,6 +113,9 @@ class Settings:
     schedule: str = ""  # the lr schedule's describe() when not constant ("cosine 5,000")
     base_lr: float | None = None  # what the schedule multiplies (the lr +/-/= set)
     effective_lr: float | None = None  # lr / (1 - momentum) for SGD, lr for Adam (diagnostics)
+    # under a batch schedule: the batch in force and the schedule's words ("" when constant)
+    batch_in_force: int | None = None
+    batch_schedule: str = ""
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,8 @@ def take_snapshot(
         effective_lr=diagnostics.effective_lr(
             st.opt.name, st.lr_in_force, getattr(st.opt, "momentum", 0.0) or 0.0
         ),
+        batch_in_force=st.batch_in_force,
+        batch_schedule="" if st.batch_schedule.is_constant else st.batch_schedule.describe(),
     )
     batch = Batch(
         size=int(it.batch_size or st.batcher.effective_batch_size),

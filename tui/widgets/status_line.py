@@ -91,7 +91,12 @@ def status_parts(
         parts.append((text.ljust(21) if snap.settings.schedule else text, "dim"))
     if "lr" in pending:
         parts.append((f"(lr {format_lr(pending['lr'])} from next step)", "italic"))  # type: ignore[arg-type]
-    parts.append((format_batch(snap.settings.batch_size, n), ""))
+    if snap.settings.batch_schedule:  # the batch in force, then what it grows from
+        parts.append((format_batch(snap.settings.batch_in_force, n), ""))
+        base = format_batch(snap.settings.batch_size, n).removeprefix("batch ")
+        parts.append((f"({base}, {snap.settings.batch_schedule})", "dim"))
+    else:
+        parts.append((format_batch(snap.settings.batch_size, n), ""))
     if "batch_size" in pending:
         b = format_batch(pending["batch_size"], n)  # type: ignore[arg-type]
         parts.append((f"({b} from next step)", "italic"))

@@ -41,3 +41,19 @@ def test_a_changing_lr_keeps_its_room() -> None:
             widths.add(len(lr))
             lrs.add(s.settings.lr)
     assert len(lrs) > 50 and widths == {len("lr 1.234e-05")}
+
+
+def test_a_batch_schedule_shows_the_batch_in_force_then_its_base() -> None:
+    """Under a batch schedule the status line says the batch the step uses, not the base."""
+    from engine.schedules import parse_batch_schedule
+
+    st = five_stepper()
+    st.set_batch_schedule(parse_batch_schedule("step:every=5,factor=2"))
+    st.run(12)  # steps 10-14 use 16 x 2^2 = 64
+    s = snap(st)
+    assert s.settings.batch_in_force == 64 and s.settings.batch_size == 16
+    text = _text(status_parts(s, False, 160))
+    assert "batch 64  (16, batch x2 every 5 steps)" in text, text
+    st2 = five_stepper()
+    st2.run(12)
+    assert "batch 16  " in _text(status_parts(snap(st2), False, 160))
