@@ -93,8 +93,8 @@ def status_parts(
         parts.append((f"(lr {format_lr(pending['lr'])} from next step)", "italic"))  # type: ignore[arg-type]
     if snap.settings.batch_schedule:  # the batch in force, then what it grows from
         parts.append((format_batch(snap.settings.batch_in_force, n), ""))
-        base = format_batch(snap.settings.batch_size, n).removeprefix("batch ")
-        parts.append((f"({base}, {snap.settings.batch_schedule})", "dim"))
+        grows_from = format_batch(snap.settings.batch_size, n).removeprefix("batch ")
+        parts.append((f"({grows_from}, {snap.settings.batch_schedule})", "dim"))
     else:
         parts.append((format_batch(snap.settings.batch_size, n), ""))
     if "batch_size" in pending:
