@@ -38,13 +38,14 @@ class Recorder(Protocol):
     """Where runs are kept when they leave the screen (the ledger); the default keeps nothing.
 
     ``started`` when a run starts (a new run, a fork, a reset's fresh start), ``progress`` after
-    training moved (paced by the caller), ``finished`` when a run ends (reset, scenario switch,
-    quit, dropped from the comparison) with its status ("paused", "diverged", "finished").
+    training moved (paced by the recorder unless ``force``: a run stopped), ``finished`` when a
+    run ends (reset, scenario switch, quit, dropped from the comparison) with its status
+    ("paused", "diverged", "finished").
     """
 
     def started(self, run: Run) -> None: ...
 
-    def progress(self, run: Run) -> None: ...
+    def progress(self, run: Run, force: bool = False) -> None: ...
 
     def finished(self, run: Run, status: str) -> None: ...
 
@@ -55,7 +56,7 @@ class NoRecorder:
     def started(self, run: Run) -> None:
         pass
 
-    def progress(self, run: Run) -> None:
+    def progress(self, run: Run, force: bool = False) -> None:
         pass
 
     def finished(self, run: Run, status: str) -> None:
@@ -290,10 +291,11 @@ class Comparison:
         run.record = None
         self.recorder.started(run)
 
-    def record_progress(self) -> None:
-        """Training moved: the recorder may take every run's curves (it paces itself)."""
+    def record_progress(self, force: bool = False) -> None:
+        """Training moved: the recorder may take every run's curves (it paces itself; ``force``:
+        a run stopped, so the ledger shows where it stopped, not where it was a second ago)."""
         for run in self.runs:
-            self.recorder.progress(run)
+            self.recorder.progress(run, force)
 
     def take_notes(self) -> list[str]:
         """Notes from lockstep training (another run diverged) and from the recorder (the

@@ -234,6 +234,8 @@ class EngineQueue:
                 final=lambda: not self.busy,  # a step key's own snapshot follows at once
             )
         finally:
+            with comparison.lock:  # the ledger shows where each run stopped
+                comparison.record_progress(force=True)
             self.run_idle.set()
 
     def _post_snapshot(self, snap: Snapshot) -> None:

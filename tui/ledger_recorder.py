@@ -110,11 +110,13 @@ class LedgerRecorder:
         self._begin(run)
         return run.record
 
-    def progress(self, run: Run) -> None:
+    def progress(self, run: Run, force: bool = False) -> None:
         if run.stepper.step == 0 or self._failed:
             return
         record = self._entry(run)
-        if record is not None and time.monotonic() - self._flushed[record] >= FLUSH_SECONDS:
+        if record is None:
+            return
+        if force or time.monotonic() - self._flushed[record] >= FLUSH_SECONDS:
             self._send(run)
 
     def _send(self, run: Run) -> bool:

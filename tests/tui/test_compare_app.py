@@ -186,3 +186,20 @@ async def test_every_run_goes_to_the_ledger_from_start_to_end() -> None:
         ("finished", 1),
         ("finished", 1),
     ]
+
+
+async def test_a_run_that_stops_shows_where_it_stopped_in_the_ledger() -> None:
+    """The recorder sends curves about once a second; a stop sends them at once, so `v` and
+    `runs` show the paused run's last step, not the step of a second before."""
+    from engine.ledger import Ledger
+
+    app = new_app(record=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "c", "g", "4", "0", "enter")  # 40 iterations: well under 1 s
+        steps = [run.stepper.step for run in comparison_of(app).runs]
+        assert steps == [41, 40]
+        with Ledger.open() as ledger:
+            live = sorted(ledger.runs(), key=lambda r: r.id)
+        assert [(r.status, r.steps) for r in live] == [("paused", 41), ("paused", 40)]
+        await pilot.press("q")

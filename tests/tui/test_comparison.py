@@ -20,7 +20,7 @@ class Kept:
     def started(self, run: Run) -> None:
         self.events.append(("started", run.id, ""))
 
-    def progress(self, run: Run) -> None:
+    def progress(self, run: Run, force: bool = False) -> None:
         self.events.append(("progress", run.id, ""))
 
     def finished(self, run: Run, status: str) -> None:
