@@ -3,6 +3,8 @@ and the share of dead ReLU neurons over the training set."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .network import Network
@@ -51,3 +53,27 @@ def dead_fractions(net: Network, zs: list[np.ndarray]) -> list[float | None]:
         else:
             out.append(float(np.mean(~(z > 0).any(axis=0))))
     return out
+
+
+@dataclass(frozen=True)
+class EvaluationJob:
+    """A whole-set evaluation of the weights at ``step``, on a copy of the network, so that it
+    can run without the engine lock (a big net's takes 100-200 ms) while the run goes on."""
+
+    step: int
+    net: Network  # a copy: training goes on with the original
+    opt: Optimizer  # its L1/L2 for the regularisation term
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray | None
+    y_test: np.ndarray | None
+    task: str
+
+    def run(self) -> tuple[dict[str, float | None], list[float | None]]:
+        """The figures evaluate_sets gives, and the dead-ReLU fractions of the training set."""
+        dead: list[float | None] = []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            res = evaluate_sets(
+                self.net, self.opt, self.X, self.y, self.X_test, self.y_test, self.task, dead
+            )
+        return res, dead

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .data import Batcher, BatcherState, check_batch_size
-from .evaluation import evaluate_sets
+from .evaluation import EvaluationJob, evaluate_sets
 from .fastpath import run_fast
 from .history import History
 from .network import Network
@@ -673,6 +673,31 @@ class Stepper:
         if self.step >= self._eval_due:
             self.evaluate(record=True)
             self._eval_due = (self.step // self.eval_every + 1) * self.eval_every
+
+    def evaluation_job(self) -> EvaluationJob:
+        """The weights now, copied, for an evaluation run outside the engine lock; its result
+        goes back through ``store_evaluation``."""
+        net = self.net
+        copy = Network(net.sizes, net.activations, net.loss_fn, net.dtype)
+        copy.params[...] = net.params
+        return EvaluationJob(
+            self.step, copy, self.opt, self.X, self.y, self.X_test, self.y_test, self.task
+        )
+
+    def store_evaluation(
+        self, step: int, res: dict[str, float | None], dead: list[float | None]
+    ) -> bool:
+        """An EvaluationJob's figures, unless the run went back before ``step`` meanwhile (an
+        undo or a reset: they would describe weights it no longer has) or newer figures came
+        first (a command evaluated at once); True when stored."""
+        held = self.last_eval_step
+        if step > self.step or (held is not None and step < held):
+            return False
+        self.touch()
+        self.last_eval = res
+        self.last_eval_step = step
+        self.dead_fraction[:] = dead
+        return True
 
     def evaluate(self, record: bool = False) -> dict[str, float | None]:
         """Loss (data + regularisation) and accuracy on the full train and test sets."""

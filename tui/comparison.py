@@ -309,6 +309,15 @@ class Comparison:
         """The focused run's whole-set figures (the status line shows only its own)."""
         self.session.evaluate(force)
 
+    @property
+    def late_eval(self) -> bool:
+        """Whether the focused run's whole-set evaluation is costly (a big net)."""
+        return self.session.late_eval
+
+    def evaluation_job(self) -> Callable[[], Callable[[], None]] | None:
+        """The focused run's evaluation in two halves (Session.evaluation_job)."""
+        return self.session.evaluation_job()
+
     def snapshot(self, refresh_map: bool = True) -> Snapshot:
         """The focused run's snapshot; the overlay of the same moment is built with it (under
         the lock) and kept for this thread with the snapshot's number: ``taken`` hands them

@@ -184,6 +184,8 @@ def run_loop(
         return cancelled() or limit.epoch_done(st)
 
     note = limit.reached(st)
+    big = bool(getattr(session, "late_eval", False))  # a big net: evaluations off the lock
+    deferred: Callable[[], Callable[[], None]] | None = None
     while True:
         sp = speed()
         if sp != current:
@@ -231,7 +233,11 @@ def run_loop(
                 pass  # the command that paused the run shows its result next: keep the lock short
             elif stop or now >= next_frame or (every and worked):
                 fresh_map = stop or every or now >= next_map
-                if stop or every or now >= next_eval:
+                if big and not (stop or every) and now >= next_eval:
+                    # a big net's evaluation (100-200 ms) runs after the lock is released, on a
+                    # copy of the weights, so a key waiting for the lock does not wait for it
+                    deferred = session.evaluation_job()
+                elif stop or every or now >= next_eval:
                     # a big net's evaluation is spaced out, so the run (and a key waiting for
                     # the lock) does not wait for one every frame; the status line says which
                     # step its figures are from
@@ -246,6 +252,13 @@ def run_loop(
         if snap is not None:
             post(snap)
             stats.frames += 1
+        if deferred is not None:
+            t0 = clock()
+            store = deferred()  # without the lock: commands go in meanwhile
+            with session.lock:
+                store()
+            next_eval = clock() + EVAL_SPACING * (clock() - t0)
+            deferred = None
         if stop:
             stats.diverged = diverged
             stats.note = note

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from os import PathLike
 from typing import cast
@@ -106,6 +107,26 @@ class Session:
         if not self.late_eval:
             self.evaluate()
         return note
+
+    def evaluation_job(self) -> Callable[[], Callable[[], None]] | None:
+        """A big net's whole-set evaluation in two halves: call the result without the lock (it
+        computes on a copy of the weights), then what it returns under the lock (it stores the
+        figures). None when this step's figures are in."""
+        st = self.stepper
+        if self._evaluated == st.step:
+            return None
+        job = st.evaluation_job()
+
+        def compute() -> Callable[[], None]:
+            res, dead = job.run()
+
+            def store() -> None:
+                if st.store_evaluation(job.step, res, dead):
+                    self._evaluated = job.step
+
+            return store
+
+        return compute
 
     def evaluate_late(self) -> bool:
         """A big network's whole-set figures, once its command's snapshot is out (the status

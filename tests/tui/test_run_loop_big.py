@@ -122,3 +122,55 @@ def test_the_loop_waits_between_chunks_while_a_command_is_queued() -> None:
     assert slept and all(dt == POLL_SECONDS for dt in slept)
     assert len(slept) <= 3 * 5 + YIELD_POLLS
     assert session.stepper.step > steps_before  # and the run went on
+
+
+def test_a_big_nets_evaluation_runs_without_the_lock_and_its_figures_are_stored() -> None:
+    """A big net (late_eval): the spaced evaluation computes on a copy of the weights with the
+    lock free, so a key waiting for the lock goes in meanwhile; the figures are then stored
+    under the lock with the step they belong to."""
+    s = slow_session(0.0)
+    s.late_eval = True
+    held_while_computing: list[bool] = []
+    stored: list[int | None] = []
+    is_locked = s.lock.locked  # type: ignore[attr-defined]  # a Lock's, or the FairLock's
+    make = s.evaluation_job
+
+    def job():
+        compute = make()
+        if compute is None:
+            return None
+
+        def traced():
+            held_while_computing.append(is_locked())
+            store = compute()
+
+            def traced_store() -> None:
+                assert is_locked()
+                store()
+                stored.append(s.stepper.last_eval_step)
+
+            return traced_store
+
+        return traced
+
+    s.evaluation_job = job  # type: ignore[method-assign]
+    run_for(s, 1.0)
+    assert held_while_computing and not any(held_while_computing)
+    assert stored and all(step is not None and step > 0 for step in stored)
+    st = s.stepper
+    assert st.last_eval_step == st.step  # the stop evaluates its last step under the lock
+
+
+def test_figures_of_a_step_undone_meanwhile_are_not_stored() -> None:
+    st = open_session("five-classes").stepper
+    st.run(5)
+    job = st.evaluation_job()
+    res, dead = job.run()
+    assert res == st.evaluate()  # a copy of the weights gives the same figures, bit for bit
+    st.undo()
+    assert not st.store_evaluation(job.step, res, dead)  # step 5 is gone
+    st.run(1)  # step 5 again: the same batch, the same weights
+    assert st.store_evaluation(job.step, res, dead) and st.last_eval_step == 5
+    st.run(2)
+    st.evaluate()
+    assert not st.store_evaluation(job.step, res, dead)  # newer figures (step 7) are held
