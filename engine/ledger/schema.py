@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 
 FILE_NAME = "runs.sqlite"
@@ -75,8 +76,6 @@ def check_file(path: Path) -> bool:
         return False
     except OSError as exc:
         raise LedgerError(f"{path}: cannot read: {exc.strerror}") from None
-    import stat
-
     if not stat.S_ISREG(st.st_mode):
         raise LedgerError(f"{path}: not a regular file, not a backprop-tui ledger")
     if st.st_size == 0:
