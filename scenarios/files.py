@@ -24,9 +24,10 @@ def regular_size(path: Path, where: str, key: str, allowed: str, missing: str | 
     except OSError as exc:
         raise ScenarioError(where, key, f"cannot be read ({exc.strerror})", allowed) from None
     if not stat.S_ISREG(st.st_mode):
-        found = "is a directory" if stat.S_ISDIR(st.st_mode) else f"is {file_kind(st.st_mode)}"
-        if not stat.S_ISDIR(st.st_mode):
-            found += ", not a regular file"
+        if stat.S_ISDIR(st.st_mode):
+            found = "is a directory"
+        else:
+            found = f"is {file_kind(st.st_mode)}, not a regular file"
         raise ScenarioError(where, key, found, allowed)
     return st.st_size
 
