@@ -23,6 +23,7 @@ from scenarios.schema import ScenarioError
 from .args import CMDLINE, add_source_arguments, load_source, option_int, recording
 from .errors import EXIT_INTERRUPTED, fail
 from .heatmap_text import Cell, batch_label, cell_of, render
+from .progress import number, share
 
 MAX_RUNS = 4096  # more than this needs --yes: a typo in a range should not start a day's work
 TABLE_ROWS = 20  # combinations shown in the table (all of them go to --csv and --json)
@@ -504,10 +505,6 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return sum(ok) / len(ok) if ok else None
 
 
-def _fmt(x: float | None, spec: str = ".4g") -> str:
-    return "-" if x is None else f"{x + 0.0:{spec}}"
-
-
 def table_lines(records: Sequence[dict[str, Any]], n_seeds: int) -> list[str]:
     """One row per combination, best mean final loss first, diverged last."""
     rows = []
@@ -522,10 +519,10 @@ def table_lines(records: Sequence[dict[str, Any]], n_seeds: int) -> list[str]:
                     batch_label(bs),
                     f"{mom:g}",
                     f"{l2:g}",
-                    _fmt(c.mean),
+                    number(c.mean),
                     "" if c.spread is None else f"±{100 * c.spread:.0f}%",
-                    _fmt(_mean([r["test_loss"] for r in live])),
-                    _pct(_mean([r["test_accuracy"] for r in live])),
+                    number(_mean([r["test_loss"] for r in live])),
+                    share(_mean([r["test_accuracy"] for r in live])),
                     f"{c.diverged}/{c.seeds}" if n_seeds > 1 else ("yes" if c.diverged else "-"),
                 ],
             )
@@ -541,10 +538,6 @@ def table_lines(records: Sequence[dict[str, Any]], n_seeds: int) -> list[str]:
     if len(rows) > TABLE_ROWS:
         lines.append(f"... {len(rows) - TABLE_ROWS:,} more combinations (--csv FILE has every run)")
     return lines
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
 
 
 def report_lines(
