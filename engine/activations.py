@@ -59,9 +59,10 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def softmax(z: Array) -> Array:
-    """Row-wise softmax; subtracting the row max keeps exp from overflowing."""
-    e: Array = np.exp(z - z.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
+    """Softmax over the last axis (each row of a batch, or of each model's batch in a stack);
+    subtracting the row max keeps exp from overflowing."""
+    e: Array = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
     return e
 
 

@@ -262,7 +262,7 @@ class StackedTrainer:
         for W, b, f in zip(self._W, self._b, self._f, strict=True):
             z = np.matmul(a, W)
             z += b[:, None, :]
-            a = _softmax(z) if f is _SOFTMAX else f(z)
+            a = f(z)
             zs.append(z)
             acts.append(a)
         ps = self._per_sample(zs[-1], acts[-1], yb)
@@ -491,13 +491,3 @@ class StackedTrainer:
                 self.y_test,
                 self.task,
             )
-
-
-def _softmax(z: Array) -> Array:
-    """activations.softmax over the last axis of a stack: subtract the row max, exp, normalise."""
-    e: Array = np.exp(z - z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
-
-
-_SOFTMAX = output_function("softmax")
