@@ -21,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _clean(x: float | None) -> float | None:
+def json_float(x: float | None) -> float | None:
+    """``x`` for a JSON line: JSON has no NaN or Infinity, so missing or non-finite is null."""
     return None if x is None or not math.isfinite(x) else float(x)
 
 
@@ -67,15 +68,15 @@ class Diagnostics:
         if self.meter is None:
             return {}
         last = self.meter.steps[-1] if self.meter.steps else None
-        return {"sharpness": _clean(self.meter.last), "sharpness_step": last}
+        return {"sharpness": json_float(self.meter.last), "sharpness_step": last}
 
     def summary(self, st: Stepper, n_classes: int) -> dict[str, Any]:
         """For the --json line: sharpness and its curve, the confusion matrix (null when absent)."""
         out: dict[str, Any] = {"sharpness": None, "sharpness_curve": None}
         if self.meter is not None:
-            out["sharpness"] = _clean(self.meter.last)
+            out["sharpness"] = json_float(self.meter.last)
             out["sharpness_curve"] = [
-                [s, _clean(v)] for s, v in zip(self.meter.steps, self.meter.values, strict=True)
+                [s, json_float(v)] for s, v in zip(self.meter.steps, self.meter.values, strict=True)
             ]
         out.update(confusion_summary(st, n_classes))
         return out
@@ -99,5 +100,5 @@ def confusion_summary(st: Stepper, n_classes: int) -> dict[str, Any]:
     cm = network_confusion(st.net, X, y, n_classes)
     out["confusion_matrix"] = cm.tolist()
     out["confusion_set"] = "test" if has_test else "train"
-    out["per_class_accuracy"] = [_clean(float(a)) for a in per_class_accuracy(cm)]
+    out["per_class_accuracy"] = [json_float(float(a)) for a in per_class_accuracy(cm)]
     return out

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import math
 import signal
 import sys
 import threading
@@ -23,7 +22,7 @@ from scenarios import Scenario, ScenarioError, build
 from scenarios.validate import check_batch_size
 
 from .args import CMDLINE, load_source, option_float, option_int, recording
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, json_float
 from .errors import fail
 from .progress import Progress, number, share
 from .resume import Job, config_overrides, prepare, record
@@ -77,11 +76,6 @@ def _check_output(key: str, path: str | None) -> Path | None:
     except TargetError as exc:
         raise ScenarioError(CMDLINE, key, f"found {path!r}: {exc}", "a regular file path") from None
     return Path(path)
-
-
-def _clean(x: float | None) -> float | None:
-    # JSON has no NaN or Infinity; a missing or non-finite value is null.
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 class JsonlLog:
@@ -252,10 +246,10 @@ def log_record(st: Stepper, ev: dict[str, float | None], seconds: float) -> dict
     return {
         "step": st.step,
         "epoch": st.epoch,
-        "train_loss": _clean(ev.get("train_loss")),
-        "train_accuracy": _clean(ev.get("train_accuracy")),
-        "test_loss": _clean(ev.get("test_loss")),
-        "test_accuracy": _clean(ev.get("test_accuracy")),
+        "train_loss": json_float(ev.get("train_loss")),
+        "train_accuracy": json_float(ev.get("train_accuracy")),
+        "test_loss": json_float(ev.get("test_loss")),
+        "test_accuracy": json_float(ev.get("test_accuracy")),
         "lr": st.lr,
         "batch_size": st.batch_size,
         "seconds": round(seconds, 6),
@@ -319,10 +313,10 @@ def _finish(
         "seed": scn.training.seed,
         "steps": st.step,
         "epochs": st.epoch,
-        "train_loss": _clean(final["train_loss"]),
-        "train_accuracy": _clean(final["train_accuracy"]),
-        "test_loss": _clean(final["test_loss"]),
-        "test_accuracy": _clean(final["test_accuracy"]),
+        "train_loss": json_float(final["train_loss"]),
+        "train_accuracy": json_float(final["train_accuracy"]),
+        "test_loss": json_float(final["test_loss"]),
+        "test_accuracy": json_float(final["test_accuracy"]),
         "seconds": round(seconds, 6),
         "steps_per_second": round((st.step - job.start_step) / seconds, 1) if seconds > 0 else None,
         "diverged": st.diverged is not None,
