@@ -50,9 +50,8 @@ def scenario_from_data(
     file_key, target_key = keys
     p = Path(path)
     where = str(p)
-    if p.is_dir():
-        raise ScenarioError(where, file_key, "is a directory", "a .csv file")
-    # by type before anything is read: a FIFO would block, /dev/zero never end
+    # by type before anything is read (a directory, a FIFO that would block, /dev/zero that
+    # never ends): regular_size says "is a directory; allowed: a .csv file" itself
     regular_size(p, where, file_key, "a .csv file", missing="an existing .csv file")
     if p.suffix.lower() != ".csv":
         allowed = "a .csv file with a header row"
