@@ -23,7 +23,7 @@ from scenarios.schema import ScenarioError
 from .args import CMDLINE, add_source_arguments, load_source, option_int, recording
 from .errors import EXIT_INTERRUPTED, fail
 from .heatmap_text import Cell, batch_label, cell_of, render
-from .progress import number, share
+from .progress import REDRAW_SECONDS, number, share
 
 MAX_RUNS = 4096  # more than this needs --yes: a typo in a range should not start a day's work
 TABLE_ROWS = 20  # combinations shown in the table (all of them go to --csv and --json)
@@ -587,7 +587,7 @@ class Bar:
 
     def update(self, state: Any) -> None:
         now = time.perf_counter()
-        if not self.tty or now - self._last < 0.1:
+        if not self.tty or now - self._last < REDRAW_SECONDS:
             return
         self._last = now
         total = max(state.total_model_steps, 1)
