@@ -12,9 +12,9 @@ from .lines import Lines, TextBuilder
 
 
 def _series(c: OverlayCurve, diff: bool) -> tuple[np.ndarray, np.ndarray]:
-    y = c.diff if diff else c.y
-    ok = np.isfinite(c.x) & np.isfinite(y)
-    return c.x[ok].astype(np.float64), y[ok].astype(np.float64)
+    from .loss_plot import _finite  # loss_plot imports this module when it draws an overlay
+
+    return _finite(c.x, c.diff if diff else c.y)
 
 
 def legend(ov: Overlay, nc: bool, width: int, diff: bool, log_y: bool) -> Lines:
