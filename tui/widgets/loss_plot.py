@@ -81,28 +81,22 @@ class LossPlot(SnapshotPanel):
         return key if sharp is None else (key, sharp)
 
     def build(self) -> Lines | Text:
-        plot = self._build_plot()
         s = self.snapshot
         w, h = max(self.size.width, 20), max(self.size.height, 5)
+        # the strip is built once; the plot gets the panel's height less its rows
         sharp = None if s is None else sharpness_block(s, w, h, self.colourless, self.overlay)
+        plot = self._build_plot(w, h - (0 if sharp is None else len(sharp.lines)))
         if sharp is None or not isinstance(plot, Lines):
             return plot
         return Lines(plot.lines + sharp.lines)  # under the plot, made that much shorter
 
-    def _plot_size(self) -> tuple[int, int]:
-        """The plot's width and height: the panel's, less the sharpness strip's rows."""
-        w, h = max(self.size.width, 20), max(self.size.height, 5)
-        s = self.snapshot
-        sharp = None if s is None else sharpness_block(s, w, h, self.colourless, self.overlay)
-        return w, h - (0 if sharp is None else len(sharp.lines))
-
-    def _build_plot(self) -> Lines | Text:
+    def _build_plot(self, w: int, h: int) -> Lines | Text:
+        """The plot at ``w`` x ``h`` (the panel's, less the sharpness strip's rows)."""
         s = self.snapshot
         ov = self.overlay
         if ov is not None:
             from .loss_overlay import build_overlay
 
-            w, h = self._plot_size()
             nc = self.colourless
             okey = ("overlay", ov.key, w, h, self.log_y, self.diff, nc)
             if okey != self._cache_key or self._cache is None:
@@ -113,7 +107,6 @@ class LossPlot(SnapshotPanel):
         if s is None or len(s.curves.loss_y) == 0:
             return Text("no iterations yet: press space to train one", style="dim")
         nc = self.colourless
-        w, h = self._plot_size()
         data = b"".join(
             np.ascontiguousarray(a).tobytes()
             for a in (
