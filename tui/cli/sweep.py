@@ -591,12 +591,12 @@ class Bar:
             return
         self._last = now
         total = max(state.total_model_steps, 1)
-        share = min(1.0, state.done_model_steps / total)
+        done = min(1.0, state.done_model_steps / total)
         rate = state.done_model_steps / state.seconds if state.seconds else 0.0
         width = shutil.get_terminal_size((80, 24)).columns
-        text = f" {100 * share:3.0f}% runs {self.runs_done:,}/{self.n_runs:,} {rate:,.0f} steps/s"
+        text = f" {100 * done:3.0f}% runs {self.runs_done:,}/{self.n_runs:,} {rate:,.0f} steps/s"
         bar_w = max(10, min(30, width - 3 - len(text)))
-        filled = int(bar_w * share)
+        filled = int(bar_w * done)
         line = f"[{'#' * filled}{'.' * (bar_w - filled)}]{text}"
         self.out.write("\r" + line[: width - 1] + "\x1b[K")
         self.out.flush()
