@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from textual import events
 from textual.screen import Screen
 
 from engine import Stepper
-from engine.snapshot import Snapshot
+from engine.snapshot import Progress, Settings, Snapshot
 from tui.app import BackpropApp
 from tui.ladders import SPEEDS, Speed
 from tui.screens.main import MainScreen
@@ -36,14 +37,28 @@ SIZE = (120, 36)
 BIG = str(Path(__file__).resolve().parent.parent / "tests/fixtures/scenarios/big-784.toml")
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the measurements read of a shown snapshot: its small parts only.
+
+    Keeping every Snapshot (each holds copies of the weights, ~21 MB on big-784) grew the
+    benchmark by ~190 MB a second, and the page faults of that fresh memory doubled the very
+    latencies it measured.
+    """
+
+    version: int
+    progress: Progress
+    settings: Settings
+
+
 class TimedScreen(MainScreen):
     """The main screen, recording when it has shown each snapshot (and which)."""
 
-    shown: list[tuple[float, Snapshot]]
+    shown: list[tuple[float, Seen]]
 
     async def show(self, snap: Snapshot, *rest: Any) -> None:
         await super().show(snap, *rest)  # rest: the comparison's overlay, when there is one
-        self.shown.append((time.perf_counter(), snap))
+        self.shown.append((time.perf_counter(), Seen(snap.version, snap.progress, snap.settings)))
 
 
 class TimedApp(BackpropApp):
@@ -63,7 +78,7 @@ class TimedApp(BackpropApp):
         return self.main
 
     @property
-    def shown(self) -> list[tuple[float, Snapshot]]:
+    def shown(self) -> list[tuple[float, Seen]]:
         assert isinstance(self.main, TimedScreen)
         return self.main.shown
 
@@ -95,7 +110,7 @@ async def _until(cond: Callable[[], object], timeout: float = 5.0) -> None:
 KEYS = {"space": " ", "plus": "+", "minus": "-"}
 
 
-async def answer_time(app: TimedApp, key: str, want: Callable[[Snapshot], bool]) -> float:
+async def answer_time(app: TimedApp, key: str, want: Callable[[Seen], bool]) -> float:
     """Seconds from posting ``key`` to the first frame composited after the first snapshot the
     screen showed for which ``want`` holds.
 
@@ -130,7 +145,7 @@ async def key_latency(presses: int = 30, scenario: str = SCENARIO) -> list[float
         for _ in range(presses):
             step = stepper_of(app).step
 
-            def stepped(snap: Snapshot, s: int = step) -> bool:
+            def stepped(snap: Seen, s: int = step) -> bool:
                 return snap.progress.step > s
 
             out.append(await answer_time(app, "space", stepped))
@@ -218,7 +233,7 @@ async def ladder_rate(speed: Speed, ticks: int) -> float:
         start = len(app.shown)
         app.run_on()
 
-        def key(snap: Snapshot) -> tuple[int, int]:  # an iteration, or a unit, done
+        def key(snap: Seen) -> tuple[int, int]:  # an iteration, or a unit, done
             return (snap.progress.step, snap.version) if speed.units else (snap.progress.step, 0)
 
         def enough() -> bool:
@@ -249,7 +264,7 @@ async def running_lr_latency(presses: int = 15, scenario: str = BIG) -> list[flo
             assert snap is not None
             before = dict(snap.settings.pending).get("lr", snap.settings.lr)
 
-            def new_lr(s: Snapshot, b: object = before) -> bool:
+            def new_lr(s: Seen, b: object = before) -> bool:
                 return dict(s.settings.pending).get("lr", s.settings.lr) != b
 
             # never up the ladder to inf: + and - in turn
@@ -263,10 +278,13 @@ async def running_lr_latency(presses: int = 15, scenario: str = BIG) -> list[flo
 
 
 def quit_while_running(runs: int = 5, scenario: str = BIG) -> list[float]:
-    """Seconds from `q` during a run at max speed to the app's process exit (a real pty)."""
+    """Seconds from `q` during a run at max speed to the process's exit (a real pty), through
+    the `backprop-tui` command's own entry point (tui.cli.entry)."""
+    argv = ["backprop-tui", "--scenario", scenario]
+    code = f"import sys; sys.argv = {argv!r}; from tui.cli import entry; entry()"
     out = []
     for _ in range(runs):
-        with pty_app(f"from tui.app import run_app; run_app({scenario!r})") as p:
+        with pty_app(code) as p:
             p.wait_for(b"step 0", timeout=60)
             p.wait_quiet()
             p.send("g")
