@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import select
 import signal
@@ -153,6 +154,56 @@ def test_sigterm_restores_the_terminal_and_exits_143(pty_app: PtyApp) -> None:
     attrs = termios.tcgetattr(pty_app.slave)
     assert attrs[3] & termios.ECHO and attrs[3] & termios.ICANON  # echo and line editing back
     assert attrs == pty_app.attrs_before
+
+
+def test_q_exits_0_restored_with_the_run_in_the_ledger(pty_app: PtyApp) -> None:
+    """`q` ends the process at once (terminal.end_process skips the interpreter's teardown),
+    and nothing is lost: the terminal is restored and the ledger holds the run where it was."""
+    pty_app.wait_painted()
+    painted = len(pty_app.output)
+    os.write(pty_app.master, b" ")  # one iteration: a run the ledger keeps
+    assert pty_app.read_until(b"step 1", PAINT_DEADLINE), bytes(pty_app.output[painted:][-500:])
+    os.write(pty_app.master, b"q")
+    assert pty_app.wait_exit(EXIT_DEADLINE) == 0, bytes(pty_app.output[painted:][-500:])
+    tail = bytes(pty_app.output[painted:])
+    assert ALT_SCREEN_OFF in tail and MOUSE_OFF in tail
+    assert termios.tcgetattr(pty_app.slave) == pty_app.attrs_before
+    runs = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "runs", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=app_env(),
+        check=True,
+    )
+    (run,) = json.loads(runs.stdout)["runs"]
+    assert (run["scenario"], run["steps"], run["status"]) == ("xor", 1, "finished")
+
+
+def test_end_process_flushes_and_exits_with_the_code() -> None:
+    code = (
+        "import sys; from tui.terminal import end_process; "
+        "print('kept', end=''); sys.stderr.write('also kept'); end_process(3)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "kept", "also kept")
+
+
+def test_headless_commands_exit_as_usual() -> None:
+    """Only the app's end skips the teardown: `scenarios` (and train...) return through
+    sys.exit, so their exit codes and output are as before."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "scenarios"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=app_env(),
+    )
+    assert proc.returncode == 0 and "xor" in proc.stdout
 
 
 def test_sighup_exits_within_a_second(pty_app: PtyApp) -> None:

@@ -155,6 +155,20 @@ def open_app(spec: str | None, fps: float | None = None) -> int:
     return int(run_app(spec, fps=fps) or 0)
 
 
+def entry() -> None:
+    """The `backprop-tui` console script and `python -m tui.cli`: ``main``, then the exit.
+
+    Once the terminal app has run, the process ends at once (terminal.end_process), so `q`
+    exits within half a second on a big network; headless commands exit as usual.
+    """
+    code = main()
+    from tui import terminal  # stdlib only
+
+    if terminal.app_ended:
+        terminal.end_process(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)

@@ -1,7 +1,5 @@
 """`python -m tui.cli`: the same as the `backprop-tui` command."""
 
-import sys
+from . import entry
 
-from . import main
-
-sys.exit(main())
+entry()
