@@ -490,14 +490,20 @@ async def test_unit_playback_shows_every_unit_in_every_panel() -> None:
         assert app.engine.speed == Speed(4, units=True)
         app.post_message(key_event("r"))
         for unit in ("sample", "forward L1/3", "forward L2/3"):
+            held: dict[str, Snapshot | None] = {}
 
-            def shows(s: Snapshot, u: str = unit) -> bool:
-                return s.progress.last_unit == u
+            def shows(s: Snapshot, u: str = unit, held: dict[str, Snapshot | None] = held) -> bool:
+                # what each panel holds when the screen has shown the unit (checked then: a
+                # slow test may resume after the next unit, 250 ms later, is shown)
+                if s.progress.last_unit != u:
+                    return False
+                held.update((pid, app.main.panel(pid).snapshot) for pid in PANEL_IDS)
+                return True
 
             snap = await app.snapshot_where(shows)
             assert app.engine.running and stepper_of(app).step == 0
             for pid in PANEL_IDS:
-                assert app.main.panel(pid).snapshot is snap, (unit, pid)
+                assert held[pid] is snap, (unit, pid)
         await press(pilot, "r")
         assert not app.engine.running
         assert stepper_of(app).position in (3, 4)  # paused between units, not at a boundary
