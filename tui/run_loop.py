@@ -163,6 +163,7 @@ def run_loop(
     limit: RunLimit | None = None,
     sleep: Callable[[float], None] = time.sleep,
     final: Callable[[], bool] = lambda: True,
+    cpu: Callable[[], float] = time.thread_time,
 ) -> RunStats:
     """Train until ``cancelled()``, divergence or ``limit``, then post a final snapshot (after a
     pause only if ``final()``: not when a queued command will post its own at once). While
@@ -170,6 +171,9 @@ def run_loop(
 
     ``speed()`` is read before each tick, so a change applies at once; a paced run keeps to
     its rate by scheduling tick k at (start + k / rate), so sleeping late does not drift.
+    An evaluation's cost, which spaces the next, is this thread's ``cpu()`` time: on a busy
+    machine a small net's evaluation waiting for the GIL or a core took 10-20 ms of wall
+    time, and spacing then left frames with stale figures for no saving.
     """
     limit = limit or RunLimit()
     stats = RunStats()
@@ -241,9 +245,9 @@ def run_loop(
                     # a big net's evaluation is spaced out, so the run (and a key waiting for
                     # the lock) does not wait for one every frame; the status line says which
                     # step its figures are from
-                    t0 = clock()
+                    t0 = cpu()
                     session.evaluate()
-                    next_eval = now + EVAL_SPACING * (clock() - t0)
+                    next_eval = now + EVAL_SPACING * (cpu() - t0)
                 snap = session.snapshot(refresh_map=fresh_map)
                 # a fixed cadence (not "now + interval") so chunk jitter does not lower the rate
                 next_frame = max(next_frame + FRAME_SECONDS, now + FRAME_SECONDS / 2)
