@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from scenarios.schema import ScenarioError
 
-from .cli.sweep import MAX_RUNS, parse_batches, parse_list
+from .cli.sweep import MAX_RUNS
+from .cli.sweep_axes import parse_batches, parse_list
 
 if TYPE_CHECKING:
     from scenarios.schema import Scenario

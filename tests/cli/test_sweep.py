@@ -15,7 +15,9 @@ import pytest
 
 from tui.cli import main
 from tui.cli.heatmap_text import RAMP, cell_of, render
-from tui.cli.sweep import RUN_KEYS, parse_list, table_lines
+from tui.cli.sweep_axes import parse_list
+from tui.cli.sweep_records import RUN_KEYS
+from tui.cli.sweep_report import table_lines
 
 
 @pytest.fixture(autouse=True)
