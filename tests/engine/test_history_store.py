@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from engine import SGD, History, Stepper
-from engine.history import BUCKETS, CHUNK, KEEP, MinMaxBuckets, RecentStore
+from engine.history_buckets import BUCKETS, MinMaxBuckets
+from engine.history_store import CHUNK, KEEP, RecentStore
 from engine.snapshot import take_snapshot
 from tests.engine.engine_helpers import make_data, net_for
 
