@@ -1,9 +1,10 @@
 """The run ledger: every run kept in runs.sqlite under the data home, checkpoints beside it."""
 
+from .fingerprint import fingerprint
 from .home import ENV, data_home
 from .records import RunInfo
 from .schema import SCHEMA_VERSION, SERIES, STATUSES, LedgerError
-from .store import Ledger, fingerprint
+from .store import Ledger
 
 __all__ = [
     "ENV",

@@ -1,191 +1,27 @@
-"""The run ledger: every run's config, status, figures and curves in one SQLite file (WAL)."""
+"""The run ledger's operations: starting, appending to, ending, deleting and reading runs."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
-import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from .home import data_home
-from .owner import owner_alive, this_owner
-from .records import BEST_KEYS, FINAL_KEYS, RunInfo
-from .schema import (
-    CHECKPOINT_DIR,
-    FILE_NAME,
-    LIVE_STATUSES,
-    STATUSES,
-    LedgerError,
-    check_file,
-    check_schema,
-    create_schema,
-)
-from .thinning import BUCKETS, MAX_POINTS, thin
-
-# How long a writer waits for another's transaction before giving up. Transactions are a few
-# milliseconds; a minute covers a disk stalled by a swap storm without hanging forever.
-BUSY_SECONDS = 60.0
-
-# series name -> (steps, values): arrays, lists, anything numpy turns into 1-D numbers
-Points = Mapping[str, tuple[ArrayLike, ArrayLike]]
-
-# A lower loss and a higher accuracy are better.
-_BEST = {
-    "best_train_loss": ("train_loss", min),
-    "best_train_accuracy": ("train_accuracy", max),
-    "best_test_loss": ("test_loss", min),
-    "best_test_accuracy": ("test_accuracy", max),
-}
+from .connection import LedgerConnection
+from .curves import Points, point_rows, thin_stored
+from .figures import figures_from_final, figures_from_points
+from .records import BEST_KEYS, RunInfo
+from .schema import CHECKPOINT_DIR, LIVE_STATUSES, STATUSES, LedgerError
 
 
-def _finite(x: object) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-class Ledger:
-    """A connection to ``runs.sqlite`` under a data home. Thread-safe (one lock per Ledger);
-    any number of processes may open the same file: SQLite's WAL lets readers read while one
-    writer writes, and writers take turns (each write is one short transaction, waiting up to
-    BUSY_SECONDS for the others).
-
-    Opening marks the runs left "running" or "paused" by a process that no longer exists as
-    "interrupted" (see engine.ledger.owner).
+class Ledger(LedgerConnection):
+    """The runs of ``runs.sqlite`` under a data home: open one with Ledger.open(home); the
+    connection (threads, processes, WAL, the interrupted rule) is LedgerConnection's.
     """
-
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
-        self.home = path.parent
-        self._lock = threading.RLock()
-        self._owner = this_owner()
-
-    # ---- opening ------------------------------------------------------------------------------
-    @classmethod
-    def open(cls, home: str | os.PathLike[str] | None = None) -> Ledger:
-        """The ledger under ``home`` (default: data_home()), created if there is none yet.
-
-        LedgerError (one line naming the file) for a file that is not SQLite, another program's
-        database, a newer schema or a home that cannot be created; such a file is never written.
-        """
-        root = data_home(home)
-        if root.exists() and not root.is_dir():
-            raise LedgerError(f"{root}: not a directory (the data home, --home DIR)")
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LedgerError(f"{root}: cannot create the data home: {exc.strerror}") from None
-        path = root / FILE_NAME
-        check_file(path)
-        try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise LedgerError(f"{path}: cannot open: {exc}") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            ledger = cls(conn, path)
-            ledger._prepare()
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise LedgerError(f"{path}: not a usable backprop-tui ledger: {exc}") from None
-        except BaseException:
-            conn.close()
-            raise
-        return ledger
-
-    def _prepare(self) -> None:
-        conn = self._conn
-        if not check_schema(conn, self.path):
-            with self._write():
-                # another process may have created it since the check
-                if not check_schema(conn, self.path):
-                    create_schema(conn)
-        # WAL: readers never block the writer nor the writer them; NORMAL sync is safe against a
-        # killed process (only a power cut can lose the last transactions, never corrupt)
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise LedgerError(f"{self.path}: cannot use WAL mode (journal mode {mode})")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        self.mark_interrupted()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction, taken at once (BEGIN IMMEDIATE) so two writers never
-        deadlock upgrading read locks; rolled back on any error."""
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise LedgerError(f"{self.path}: cannot write: {exc}") from None
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:  # a full disk, an I/O error: one line, nothing half done
-                self._rollback()
-                raise LedgerError(f"{self.path}: cannot write: {exc}") from None
-            except BaseException:
-                self._rollback()
-                raise
-
-    def _rollback(self) -> None:
-        # SQLite may have rolled back already (SQLITE_FULL does): then there is nothing to undo
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.execute("ROLLBACK")
-
-    def _read(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return list(self._conn.execute(sql, args))
-            except sqlite3.Error as exc:
-                raise LedgerError(f"{self.path}: cannot read: {exc}") from None
-
-    # ---- the interrupted rule -----------------------------------------------------------------
-    def mark_interrupted(self) -> list[int]:
-        """Runs still "running" or "paused" whose owner process is gone: now "interrupted"."""
-        now = time.time()
-        marks = ",".join("?" * len(LIVE_STATUSES))
-        rows = self._read(
-            f"SELECT id, owner, updated FROM runs WHERE status IN ({marks})", LIVE_STATUSES
-        )
-        dead = [r["id"] for r in rows if not owner_alive(r["owner"] or "", r["updated"], now)]
-        if not dead:
-            return []
-        try:
-            with self._write() as conn:
-                conn.executemany(
-                    "UPDATE runs SET status='interrupted', ended=coalesce(ended, updated) "
-                    f"WHERE id=? AND status IN ({marks})",
-                    [(i, *LIVE_STATUSES) for i in dead],
-                )
-        except LedgerError:
-            return []  # a read-only ledger can still be listed; the marks wait for a writer
-        return dead
 
     # ---- writing ------------------------------------------------------------------------------
     def start_run(
@@ -262,21 +98,7 @@ class Ledger:
         """
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
-        rows: list[tuple[int, str, int, float | None]] = []
-        lasts: dict[str, float | None] = {}
-        bests: dict[str, list[float]] = {}
-        for series, (xs, ys) in points.items():
-            x = np.asarray(xs, dtype=np.int64).ravel()
-            y = np.asarray(ys, dtype=np.float64).ravel()
-            if x.shape != y.shape:
-                raise ValueError(f"series {series!r}: {x.shape[0]} steps but {y.shape[0]} values")
-            if not x.shape[0]:
-                continue
-            vals = [_finite(v) for v in y.tolist()]  # NaN is stored as NULL either way
-            rows += [(run_id, series, s, v) for s, v in zip(x.tolist(), vals, strict=True)]
-            last = int(np.argmax(x))
-            lasts[series] = vals[last]
-            bests[series] = [v for v in vals if v is not None]
+        rows, lasts, bests = point_rows(run_id, points)
         with self._write() as conn:
             row = conn.execute(
                 f"SELECT {', '.join(BEST_KEYS)} FROM runs WHERE id=?", (run_id,)
@@ -285,16 +107,9 @@ class Ledger:
                 return False
             conn.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)", rows)
             for series in points:
-                self._thin(conn, run_id, series)
+                thin_stored(conn, run_id, series)
             sets: dict[str, object] = {"updated": time.time()}
-            for key in FINAL_KEYS:
-                if key in lasts:
-                    sets[key] = lasts[key]
-            for key, (series, pick) in _BEST.items():
-                found = bests.get(series)
-                if found:
-                    old = row[key]
-                    sets[key] = pick(found) if old is None else pick(old, pick(found))
+            sets.update(figures_from_points(row, lasts, bests))
             if steps is not None:
                 sets["steps"] = int(steps)
             if epochs is not None:
@@ -307,31 +122,8 @@ class Ledger:
         return True
 
     @staticmethod
-    def _thin(conn: sqlite3.Connection, run_id: int, series: str) -> None:
-        n = conn.execute(
-            "SELECT count(*) FROM points WHERE run=? AND series=?", (run_id, series)
-        ).fetchone()[0]
-        if n <= MAX_POINTS:
-            return
-        got = conn.execute(
-            "SELECT step, value FROM points WHERE run=? AND series=? ORDER BY step",
-            (run_id, series),
-        ).fetchall()
-        x = np.fromiter((r[0] for r in got), dtype=np.int64, count=len(got))
-        y = np.fromiter((np.nan if r[1] is None else r[1] for r in got), np.float64, len(got))
-        kx, ky = thin(x, y, BUCKETS)
-        conn.execute("DELETE FROM points WHERE run=? AND series=?", (run_id, series))
-        conn.executemany(
-            "INSERT INTO points VALUES (?, ?, ?, ?)",
-            [
-                (run_id, series, s, _finite(v))
-                for s, v in zip(kx.tolist(), ky.tolist(), strict=True)
-            ],
-        )
-
-    @staticmethod
     def _update(conn: sqlite3.Connection, run_id: int, sets: Mapping[str, object]) -> None:
-        cols = ", ".join(f"{k}=?" for k in sets)  # keys are this module's own column names
+        cols = ", ".join(f"{k}=?" for k in sets)  # keys are this package's own column names
         conn.execute(f"UPDATE runs SET {cols} WHERE id=?", (*sets.values(), run_id))
 
     def set_status(self, run_id: int, status: str) -> bool:
@@ -384,13 +176,7 @@ class Ledger:
                 return False
             now = time.time()
             sets: dict[str, object] = {"status": status, "updated": now, "ended": now}
-            for key in FINAL_KEYS:
-                if figures and key in figures:
-                    sets[key] = _finite(figures[key])
-            for key, (series, pick) in _BEST.items():
-                v = _finite((figures or {}).get(series))
-                if v is not None:
-                    sets[key] = v if row[key] is None else pick(row[key], v)
+            sets.update(figures_from_final(row, figures))
             for key, value in (("steps", steps), ("epochs", epochs), ("seconds", seconds)):
                 if value is not None:
                     sets[key] = value
@@ -479,19 +265,3 @@ class Ledger:
         """Where run ``run_id``'s checkpoint goes (the folder is made; the file may not exist)."""
         self.checkpoint_dir.mkdir(exist_ok=True)
         return self.checkpoint_dir / f"{int(run_id)}.npz"
-
-    def integrity(self) -> str:
-        """SQLite's integrity check: "ok" for a sound file."""
-        return str(self._read("PRAGMA integrity_check")[0][0])
-
-    def _unknown(self, run_id: int) -> str:
-        return f"{self.path}: unknown run id {run_id}"
-
-
-def fingerprint(params: np.ndarray) -> str:
-    """A short stable digest of a parameter vector (the initial weights): equal weights, equal
-    text, whatever the process; 16 hex digits of SHA-256 over the float64 bytes."""
-    import hashlib
-
-    data = np.ascontiguousarray(params, dtype=np.float64)
-    return hashlib.sha256(data.tobytes()).hexdigest()[:16]
