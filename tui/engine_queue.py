@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from engine.snapshot import Snapshot
 
-    from .comparison import Comparison, Recorder
+    from .comparison import Comparison
+    from .comparison_run import Recorder
     from .session import Session
 
 # steps and undo/reset pause a run first; lr and batch changes, focus, fork and drop apply live

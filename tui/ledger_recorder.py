@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.ledger import Ledger
 
-    from .comparison import Run
+    from .comparison_run import Run
 
 # a run's curves go to the ledger at most this often: a reader (another app, `runs`) sees them
 # grow, and the app spends a few ms a second on it whatever the number of runs

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from engine.ledger import Ledger
     from scenarios import Scenario
 
-    from .comparison import Run
+    from .comparison_run import Run
     from .session import Session
 
 PLOT_POINTS = 1024  # batch-loss points a new ledger entry gets from the app's history
@@ -44,7 +44,7 @@ def live_config(scenario: Scenario, st: Stepper) -> dict[str, object]:
     form): what the runs table compares."""
     from scenarios.overrides import resolved_config
 
-    from .comparison import settings_of
+    from .run_settings import settings_of
 
     config = resolved_config(scenario)
     s = settings_of(st)

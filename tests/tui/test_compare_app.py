@@ -15,7 +15,8 @@ from tests.tui.app_helpers import (
 )
 from tests.tui.test_comparison import Kept
 from tui.app import BackpropApp
-from tui.comparison import MAX_RUNS, Comparison
+from tui.comparison import Comparison
+from tui.comparison_run import MAX_RUNS
 from tui.widgets.loss_plot import LossPlot
 
 

@@ -7,7 +7,9 @@ import pytest
 
 from engine import Stepper
 from tests.tui.app_helpers import open_session
-from tui.comparison import MAX_RUNS, CompareError, Comparison, Run, labels, settings_of
+from tui.comparison import CompareError, Comparison
+from tui.comparison_run import MAX_RUNS, Run
+from tui.run_settings import labels, settings_of
 from tui.session import Session
 
 
