@@ -1,7 +1,9 @@
 """backprop-tui's engine: a pure-numpy MLP whose training can be stepped one phase at a time."""
 
 from .activations import ACTIVATIONS, HIDDEN, OUTPUTS, softmax
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError
+from .checkpoint_load import load_checkpoint
+from .checkpoint_save import save_checkpoint
 from .data import Batcher
 from .gradcheck import GradCheckReport, gradient_check
 from .history import History, downsample

@@ -118,7 +118,8 @@ def save_run(run: Run, recorder: object = None) -> str:
     """`w`: the run's checkpoint (weights, optimiser state, batch order, history, config) in
     the ledger's checkpoint folder, recorded on its ledger entry; returns the status note.
     Called by the engine worker under the comparison's lock, between iterations."""
-    from engine.checkpoint import CheckpointError, save_checkpoint
+    from engine.checkpoint import CheckpointError
+    from engine.checkpoint_save import save_checkpoint
     from engine.ledger import Ledger, LedgerError, fingerprint
     from scenarios.overrides import resolved_config
 
@@ -173,7 +174,8 @@ def checkpoint_of(spec: str) -> tuple[Path, int | None]:
 def open_run(spec: str) -> Opened:
     """A run rebuilt from a checkpoint (a ledger run id or an .npz file): the scenario from
     the config it recorded, the stepper restored bit for bit. OpenError (one line) otherwise."""
-    from engine.checkpoint import CheckpointError, load_checkpoint
+    from engine.checkpoint import CheckpointError
+    from engine.checkpoint_load import load_checkpoint
     from scenarios import ScenarioError, build
     from scenarios.overrides import from_config
 
