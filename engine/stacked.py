@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import stacked_loss
 from .activations import get_activation, output_function
 from .data import Batcher
 from .evaluation import evaluate_sets
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
 from .schedules import CONSTANT, Schedule
+from .stacked_update import StackUpdate
 from .stepper import REFERENCE_ROWS
 from .units import EXPLODE_FACTOR, EXPLODE_STEPS, Divergence
 
@@ -140,6 +142,8 @@ class StackedTrainer:
             self._f.append(output_function(act) if layer.is_output else get_activation(act).f)
             self._fprime.append(None if layer.is_output else get_activation(act).grad)
         self._softmax_out = net.output == "softmax"
+        self._rows = stacked_loss.RowIndex()
+        self._update = StackUpdate(optimizer, self.beta1, self.beta2, self.eps, net.weight_mask)
         self._active = np.arange(self.K)
         self._group = np.array(group)
         self._set_stack(
@@ -149,12 +153,10 @@ class StackedTrainer:
             np.zeros_like(P) if optimizer == "adam" else None,
             np.zeros(self.K, dtype=np.int64),
         )
-        self.t = 0  # Adam's step count (every active model has the same)
         # the batch loss of every active model at every record_every-th step (0: none), as
         # (step, model indices, losses) rows; curve(k) picks one model's points out
         self.record_every = int(record_every)
         self._records: list[tuple[int, Array, Array]] = []
-        self._adam_next: tuple[Array, Array, int] = (self.P, self.P, 0)
 
     # ---- set-up -----------------------------------------------------------------------------
     def _optimizer(self, m: StackModel) -> Optimizer:
@@ -176,29 +178,10 @@ class StackedTrainer:
     ) -> None:
         """Install the active models' arrays and their per-model settings as columns."""
         act = self._active
-        self.P, self.V, self.M, self.S, self._streak = P, V, M, S, streak
+        self.P, self._streak = P, streak
         self._P_spare = np.empty_like(P)
-        self._idx: tuple[int, int, Array, Array] | None = None  # cross-entropy's row indices
-        self._V_spare = np.empty_like(V)
-        self._U = np.empty_like(P)
         self.G = np.empty_like(P)
-        opts = [self._opts[k] for k in act]
-        self._base_lr = np.array([o.lr for o in opts], dtype=np.float64)[:, None]
-        self._lr = (-self._base_lr).astype(P.dtype)
-        mom = np.array([getattr(o, "momentum", 0.0) for o in opts], dtype=P.dtype)
-        self._mom = mom[:, None]
-        self._mom_rows = (mom > 0)[:, None]
-        self._any_mom = bool(mom.any())
-        self._all_mom = bool(mom.all())
-        l1 = np.array([o.l1 for o in opts], dtype=P.dtype)
-        l2 = np.array([o.l2 for o in opts], dtype=P.dtype)
-        self._l1, self._l2 = l1[:, None], l2[:, None]
-        wm = self.net.weight_mask[None, :]
-        self._l1_where = wm & (l1 > 0)[:, None]
-        self._l1_rows = (l1 > 0)[:, None]
-        self._l2_where = wm & (l2 > 0)[:, None]
-        self._reg_rows = ((l1 > 0) | (l2 > 0))[:, None]
-        self._any_reg = bool(self._reg_rows.any())
+        self._update.install([self._opts[k] for k in act], P, V, M, S)
         self._limit = self._limit_all[act]
         self._views()
 
@@ -250,9 +233,7 @@ class StackedTrainer:
     def _iteration(self) -> None:
         step = self.step + 1
         if not self.schedule.is_constant:
-            # the Stepper's opt.lr = base x factor, a double, then -lr meets the weights' dtype
-            factor = self.schedule.lr_at(self.step)
-            self._lr = (-(self._base_lr * factor)).astype(self.P.dtype)
+            self._update.scale_lr(self.schedule.lr_at(self.step), self.P.dtype)
         Xb, yb = self._batch()
         n = Xb.shape[1]
         # forward: z = a @ W + b, a = f(z), each model with its own W
@@ -265,7 +246,7 @@ class StackedTrainer:
             a = f(z)
             zs.append(z)
             acts.append(a)
-        ps = self._per_sample(zs[-1], acts[-1], yb)
+        ps = stacked_loss.per_sample(self.net.loss_fn, zs[-1], acts[-1], yb, self._rows)
         loss = np.add.reduce(ps, axis=1).astype(np.float64)
         if self.net.reduction == "mean":
             loss = loss / n
@@ -275,7 +256,7 @@ class StackedTrainer:
             for k in np.flatnonzero(~finite):
                 rejected[int(k)] = Divergence(step, "loss", None, "the loss")
         # backward: dL/dW = a_prev^T delta, dL/db = sum of delta over the batch, one layer down
-        delta = self._delta(zs[-1], acts[-1], yb, n)
+        delta = stacked_loss.delta(self.net.loss_fn, zs[-1], acts[-1], yb, n, self._rows)
         for i in range(self._L - 1, -1, -1):
             a_prev = acts[i - 1] if i > 0 else Xb
             np.matmul(a_prev.transpose(0, 2, 1), delta, out=self._gW[i])
@@ -299,9 +280,8 @@ class StackedTrainer:
             sq = [s.dot(s) for s in segs]
             if not math.isfinite(float(sum(sq))):
                 rejected[int(k)] = Divergence.in_update(step, sq)
-        if self._any_reg:
-            self._add_reg_grad(G)
-        U = self._propose(G)
+        self._update.add_reg_grad(G, self.P)
+        U = self._update.propose(G)
         new = np.add(self.P, U, out=self._P_spare)
         total = np.isfinite(np.add.reduce(new, axis=1))  # finite only if every weight is
         for k in np.flatnonzero(~total) if not total.all() else ():
@@ -315,7 +295,7 @@ class StackedTrainer:
         self.P, self._P_spare = new, old
         self._W, self._W_spare = self._W_spare, self._W
         self._b, self._b_spare = self._b_spare, self._b
-        self._commit_state()
+        self._update.commit()
         self.step = step
         if self.record_every and step % self.record_every == 0:
             self._records.append((step, self._active.copy(), loss))
@@ -332,102 +312,6 @@ class StackedTrainer:
         if frozen:
             self._freeze(frozen, old)
 
-    def _per_sample(self, z: Array, a: Array, y: Array) -> Array:
-        """Loss.per_sample for every model: (K, B)."""
-        lf = self.net.loss_fn
-        if lf.name == "cross_entropy":
-            kk, bb = self._rows(a)
-            pc = a[kk, bb, y]  # y (1 or K, B) broadcasts against the (K, 1) and (B,) indices
-            nll: Array = -np.log(pc)
-            ok = np.minimum.reduce(pc, axis=1) > 1e-300
-            for k in np.flatnonzero(~ok) if not ok.all() else ():
-                yk = y[k if y.shape[0] > 1 else 0]
-                nll[k] = lf.per_sample(z[k], a[k], yk)  # the log-sum-exp road, per model
-            return nll
-        if lf.name == "binary_cross_entropy":
-            bce: Array = (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=-1)
-            return bce
-        d = a - y
-        se: Array = 0.5 * (d * d).sum(axis=-1)
-        return se
-
-    def _delta(self, z: Array, a: Array, y: Array, n: int) -> Array:
-        """Loss.delta for every model: dL/dz of the output layer, (K, B, n_out)."""
-        lf = self.net.loss_fn
-        if lf.name == "cross_entropy":
-            kk, bb = self._rows(a)
-            d = a.copy()
-            d[kk, bb, y] -= 1
-        elif lf.name == "binary_cross_entropy":
-            d = a - y
-        else:
-            d = (a - y) * get_activation(lf.output).grad(z, a)
-        if lf.reduction == "mean":
-            d /= n
-        return d
-
-    def _rows(self, a: Array) -> tuple[Array, Array]:
-        """Index arrays (K, 1) and (B,) picking one entry per model and row (cached by shape)."""
-        K, B = a.shape[0], a.shape[1]
-        if self._idx is None or self._idx[:2] != (K, B):
-            self._idx = (K, B, np.arange(K)[:, None], np.arange(B))
-        return self._idx[2], self._idx[3]
-
-    def _add_reg_grad(self, G: Array) -> None:
-        """G += l2 W + l1 sign(W) (weights only) for the regularised models, as Optimizer.reg_grad
-        builds it: zeros, the l2 term, then the l1 term added."""
-        P = self.P
-        R = np.zeros_like(P)
-        np.multiply(P, self._l2, out=R, where=self._l2_where)
-        if self._l1_rows.any():
-            t = np.where(self._l1_where, self._l1 * np.sign(P), 0)
-            np.add(R, t, out=R, where=self._l1_rows)
-        np.add(G, R, out=G, where=self._reg_rows)
-
-    def _propose(self, G: Array) -> Array:
-        """The optimiser's proposed update for every model (its state is committed later)."""
-        if self.optimizer == "adam":
-            return self._propose_adam(G)
-        # into a reused buffer: a fresh (K, n_params) array per step costs page faults
-        U: Array = np.multiply(G, self._lr, out=self._U)
-        if self._any_mom:
-            # dw(t) = -lr g + alpha dw(t-1), only for the models with momentum
-            Vn = self._V_spare
-            if self._all_mom:
-                np.multiply(self.V, self._mom, out=Vn)
-                Vn += U
-                return Vn
-            np.multiply(self.V, self._mom, out=Vn, where=self._mom_rows)
-            np.add(Vn, U, out=Vn, where=self._mom_rows)
-            np.copyto(U, Vn, where=self._mom_rows)
-        return U
-
-    def _propose_adam(self, G: Array) -> Array:
-        """Adam's u = -lr m_hat / (sqrt(s_hat) + eps) in Adam.propose's order of operations."""
-        assert self.M is not None and self.S is not None
-        t = self.t + 1
-        b1, b2 = self.beta1, self.beta2
-        M = np.multiply(self.M, b1)
-        M += np.multiply(G, 1 - b1)
-        S = np.multiply(self.S, b2)
-        tmp = np.multiply(G, G)
-        tmp *= 1 - b2
-        S += tmp
-        self._adam_next = (M, S, t)
-        U: Array = np.divide(M, 1 - b1**t)
-        U *= self._lr
-        denom = np.divide(S, 1 - b2**t)
-        np.sqrt(denom, out=denom)
-        denom += self.eps
-        U /= denom
-        return U
-
-    def _commit_state(self) -> None:
-        if self.optimizer == "adam":
-            self.M, self.S, self.t = self._adam_next
-        elif self._any_mom:
-            self.V, self._V_spare = self._V_spare, self.V
-
     def _freeze(self, frozen: dict[int, Divergence], old: Array) -> None:
         """Take diverged models out of the stack, keeping their final weights and reports."""
         for k, div in frozen.items():
@@ -442,11 +326,12 @@ class StackedTrainer:
         keep = np.ones(len(self._active), dtype=bool)
         keep[list(frozen)] = False
         self._active = self._active[keep]
+        upd = self._update
         self._set_stack(
             self.P[keep],
-            self.V[keep],
-            None if self.M is None else self.M[keep],
-            None if self.S is None else self.S[keep],
+            upd.V[keep],
+            None if upd.M is None else upd.M[keep],
+            None if upd.S is None else upd.S[keep],
             self._streak[keep],
         )
 
