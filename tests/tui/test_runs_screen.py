@@ -17,7 +17,8 @@ from tests.tui.app_helpers import fixture, new_app, press, settle, stepper_of
 from tests.tui.runs_helpers import FIVE, open_runs, train
 from tui.app import BackpropApp
 from tui.comparison import Comparison
-from tui.screens.runs import ConfirmDelete, RunsScreen
+from tui.screens.confirm_delete import ConfirmDelete
+from tui.screens.runs import RunsScreen
 from tui.session import Session
 
 

@@ -11,16 +11,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..overlay import RUN_GLYPHS, PinnedCurve, pinned_slots, run_colour
-from ..runs_view import LIVE, SORTS, LedgerFollower, RunRow, RunsTable, sort_rows
+from ..runs_view import SORTS, LedgerFollower, RunRow, RunsTable, sort_rows
+from .confirm_delete import ConfirmDelete
+from .runs_cells import markers, plain, right
+from .runs_pins import Pins
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
+    from ..overlay import PinnedCurve
     from ..run_files import Opened
 
 POLL_SECONDS = 1.0  # a live run's curve grows about this often (train flushes once a second)
@@ -33,27 +35,6 @@ class Polled(Message):
     """The follower's newest reading of the ledger (posted from its worker thread)."""
 
     table: RunsTable
-
-
-class ConfirmDelete(ModalScreen[bool]):
-    """y deletes, anything else keeps."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "delete"),
-        Binding("n,escape", "answer(False)", "keep"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="runs-confirm"):
-            yield Static(self.question, markup=False)
-            yield Static("y: delete   n or escape: keep", classes="runs-hint")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class RunsScreen(Screen[None]):
@@ -81,8 +62,7 @@ class RunsScreen(Screen[None]):
         self.shown: dict[int, tuple[Text | str, ...]] = {}  # id -> the cells on screen
         self._order: list[int] = []
         self._headers: tuple[str, ...] = ()
-        self._pins: tuple[PinnedCurve, ...] = ()  # the overlaid ledger runs (this screen sets them)
-        self._pinned_for: Comparison | None = None  # the comparison ``_pins`` belong to
+        self.pins = Pins()  # the overlaid ledger runs (this screen sets them)
         self._follower = LedgerFollower()
         self._polling = False
         self._waiters: list[tuple[int, asyncio.Future[RunsTable]]] = []
@@ -105,10 +85,7 @@ class RunsScreen(Screen[None]):
 
     def _sync_pins(self) -> None:
         """The overlaid runs are the comparison's: another scenario's comparison has none."""
-        c = self.comparison
-        if c is not self._pinned_for:
-            self._pinned_for = c
-            self._pins = c.pinned if c is not None else ()
+        self.pins.sync(self.comparison)
 
     def _tick(self) -> None:
         """Every POLL_SECONDS: while shown; while hidden (the app keeps this screen) only to
@@ -118,11 +95,7 @@ class RunsScreen(Screen[None]):
 
     def _live_pins(self) -> bool:
         self._sync_pins()
-        table = self.table_data
-        if table is None or not self._pins:
-            return False
-        rows = [table.row(p.ledger_id) for p in self._pins]
-        return any(r is not None and r.status in LIVE for r in rows)
+        return self.pins.live(self.table_data)
 
     def on_unmount(self) -> None:
         follower = self._follower
@@ -173,22 +146,6 @@ class RunsScreen(Screen[None]):
         engine = getattr(self.app, "engine", None)
         return getattr(engine, "comparison", None)
 
-    def _markers(self) -> dict[int, Text]:
-        """Ledger id -> its glyph in its colour: the runs of the comparison and those overlaid,
-        as the loss panel draws them."""
-        c = self.comparison
-        if c is None:
-            return {}
-        out: dict[int, Text] = {}
-        for run in c.runs:
-            if isinstance(run.record, int):
-                out[run.record] = _glyph(run.slot, run is c.focused)
-        pinned = self._pins
-        slots = pinned_slots([r.slot for r in c.runs], len(pinned))
-        for p, slot in zip(pinned, slots, strict=False):
-            out.setdefault(p.ledger_id, _glyph(slot, False))
-        return out
-
     def _show(self, table: RunsTable) -> None:
         dt = self.query_one("#runs-table", DataTable)
         message = table.message
@@ -198,7 +155,7 @@ class RunsScreen(Screen[None]):
         self.query_one("#runs-message", Static).update(message)
         dt.display = table.error is None and bool(table.rows)
         rows = sort_rows(table.rows, self.sort, self.reverse)
-        marks = self._markers()
+        marks = markers(self.comparison, self.pins.curves)
         cells = {r.id: (marks.get(r.id, " "), *r.cells(table.mixed)) for r in rows}
         order = [r.id for r in rows]
         if table.headers != self._headers or order != self._order:
@@ -208,8 +165,8 @@ class RunsScreen(Screen[None]):
         for rid, row in cells.items():  # only the cells that changed: few bytes over SSH
             old = self.shown.get(rid)
             for i, value in enumerate(row):
-                if old is None or _plain(old[i]) != _plain(value):
-                    dt.update_cell(str(rid), f"c{i}", _right(heads[i], value))
+                if old is None or plain(old[i]) != plain(value):
+                    dt.update_cell(str(rid), f"c{i}", right(heads[i], value))
         self.shown = cells
 
     def _rebuild(
@@ -228,7 +185,7 @@ class RunsScreen(Screen[None]):
                 dt.add_column(h, key=f"c{i}", width=1 if i == 0 else None)
         for rid in order:
             row = cells[rid]
-            dt.add_row(*(_right(h, v) for h, v in zip(heads, row, strict=True)), key=str(rid))
+            dt.add_row(*(right(h, v) for h, v in zip(heads, row, strict=True)), key=str(rid))
         self._headers, self._order, self.shown = headers, order, cells
         if current in order:
             dt.move_cursor(row=order.index(current), animate=False)
@@ -279,37 +236,15 @@ class RunsScreen(Screen[None]):
         row, c = self._current(), self.comparison
         if row is None or c is None:
             return
-        if any(run.record == row.id for run in c.runs):
-            self.note(
-                f"run #{row.id} is in the comparison: always drawn (x on the main screen drops it)"
-            )
-            return
-        pinned = self._pins
-        if any(p.ledger_id == row.id for p in pinned):
-            self._pin(tuple(p for p in pinned if p.ledger_id != row.id))
-            self.note(f"run #{row.id} off the loss plot")
-            return
-        if len(c.runs) + len(pinned) >= len(RUN_GLYPHS):
-            self.note(f"{len(RUN_GLYPHS)} curves at most: space on an overlaid run takes it off")
-            return
-        if not len(row.x):
-            self.note(f"run #{row.id} has no loss curve yet")
-            return
-        self._pin((*pinned, self._pinned_curve(row, c)))
-        self.note(f"run #{row.id} overlaid on the loss plot (4 on the main screen)")
-
-    def _pinned_curve(self, row: RunRow, c: Comparison) -> PinnedCurve:
-        from scenarios.overrides import describe_difference, resolved_config
-
-        base = resolved_config(c.session.scenario)
-        what = describe_difference(row.config, base) if row.scenario == c.name else row.scenario
-        label = f"#{row.id}" + (f" {what}" if what else "")
-        return PinnedCurve(row.id, label, row.x, row.y, row.steps, row.diverged_at is not None)
+        pinned, note = self.pins.toggled(row, c)
+        if pinned is not None:
+            self._pin(pinned)
+        self.note(note)
 
     def _pin(self, pinned: tuple[PinnedCurve, ...]) -> None:
         """The overlaid ledger runs, to the comparison (its engine worker sets them and posts a
         snapshot with the new overlay)."""
-        self._pins = pinned
+        self.pins.curves = pinned
         self.app.engine.put("pin", pinned)  # type: ignore[attr-defined]
         self._redraw()
 
@@ -317,20 +252,11 @@ class RunsScreen(Screen[None]):
         """An overlaid run that grew (a live `train`): its new curve to the overlay."""
         self._sync_pins()
         c = self.comparison
-        if c is None or not self._pins:
+        if c is None:
             return
-        fresh, changed = [], False
-        for p in self._pins:
-            row = table.row(p.ledger_id)
-            if row is not None and len(row.x) and (len(row.x) != len(p.x) or row.steps != p.step):
-                fresh.append(self._pinned_curve(row, c))
-                changed = True
-            elif row is not None:
-                fresh.append(p)
-            else:
-                changed = True  # deleted elsewhere: off the plot
-        if changed:
-            self._pin(tuple(fresh))
+        fresh = self.pins.refreshed(table, c)
+        if fresh is not None:
+            self._pin(fresh)
 
     def action_open_run(self) -> None:
         """Enter: the run rebuilt from its checkpoint, bit for bit, as the focused run."""
@@ -368,8 +294,9 @@ class RunsScreen(Screen[None]):
         engine = self.app.engine  # type: ignore[attr-defined]
         engine.pause()
         if c is not None and c.name == opened.session.name:
-            if any(p.ledger_id == opened.ledger_id for p in self._pins):  # drawn as a run now
-                self._pin(tuple(p for p in self._pins if p.ledger_id != opened.ledger_id))
+            pinned = self.pins.curves
+            if any(p.ledger_id == opened.ledger_id for p in pinned):  # drawn as a run now
+                self._pin(tuple(p for p in pinned if p.ledger_id != opened.ledger_id))
             engine.put("open", opened)  # joins the comparison, focused (a 9th: a note)
         else:
             engine.put("load", opened.session)  # another scenario: it replaces the runs
@@ -408,21 +335,3 @@ class RunsScreen(Screen[None]):
             note = str(exc)
         self.app.call_from_thread(self.note, note)
         self.app.call_from_thread(self.poll_now)
-
-
-def _glyph(slot: int, focused: bool) -> Text:
-    return Text(RUN_GLYPHS[slot], style=f"bold color({run_colour(slot, focused)})")
-
-
-def _plain(cell: Text | str) -> str:
-    return cell.plain if isinstance(cell, Text) else cell
-
-
-# the figures' columns, right-aligned
-_NUMERIC = frozenset({"id", "loss", "best", "test acc", "steps"})
-
-
-def _right(header: str, value: Text | str) -> Text | str:
-    if header in _NUMERIC and isinstance(value, str):
-        return Text(value, justify="right")
-    return value
