@@ -45,6 +45,11 @@ class Stepper(StepperIterations):
     iterations in a row, counted afresh after a hyperparameter change or an undo. ``run`` stops
     on either. After a divergence one ``undo`` goes back to the last state before the loss left
     the rule whose whole-set loss is finite and within it (see ``undo``).
+
+    Its parts, one concept per module: stepper_base (the state, the units and the position in
+    them, the lr and batch size in force), stepper_settings (the setters), stepper_undo (undo,
+    reset, checkpoint counters), stepper_eval (evaluations), stepper_iteration (the stepping
+    paths' API); this module builds it and steps it unit by unit or fast.
     """
 
     def __init__(
