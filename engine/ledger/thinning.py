@@ -19,8 +19,8 @@ def thin(
 
     Buckets cut the step range, not the point count, so a series appended densely lately and
     sparsely before (after an earlier thinning) comes out evenly dense over the whole run. Spikes
-    and the global extremes survive, as in engine.history's min/max buckets. NaN (a diverged
-    value) sorts above everything, so a bucket holding one keeps it.
+    and the global extremes survive, as in engine.history_buckets' min/max buckets. NaN (a
+    diverged value) sorts above everything, so a bucket holding one keeps it.
     """
     n = steps.shape[0]
     if n <= 2 * buckets + 2:
